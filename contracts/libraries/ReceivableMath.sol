@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {DateLib} from "./DateLib.sol";
+
+/// @title ReceivableMath
+/// @notice The money rules of DESIGN §3, shared by the ledger and the market and mirrored to the base
+/// unit by `scf_ledger.domain.money`. Every division rounds down unless its name says otherwise, so
+/// rounding never creates money.
+library ReceivableMath {
+    /// @dev Scale of the cumulative paid-per-unit index.
+    uint256 internal constant SCALE = 1e27;
+    uint256 internal constant BPS = 10_000;
+    /// @dev ACT/360 year in seconds.
+    uint256 internal constant YEAR_360 = 360 * 86_400;
+
+    /* SCHEDULE */
+
+    /// @notice True for the plans the product sells: 1, 3, 6, 12 or 24 installments.
+    function isValidInstallmentCount(uint8 n) internal pure returns (bool) {
+        return n == 1 || n == 3 || n == 6 || n == 12 || n == 24;
+    }
+
+    /// @notice floor(P / n) for every installment but the last, which takes the rest.
+    function principalOf(uint256 principal, uint8 n, uint256 index) internal pure returns (uint256) {
+        uint256 regular = principal / n;
+        return index + 1 == n ? principal - regular * (n - 1) : regular;
+    }
+
+    /// @notice fee_i = round_half_up(P * f / 10_000); zero for a single installment due within the
+    /// interest-free period.
+    function feePerInstallment(uint256 principal, uint8 n, uint16 feeBps, uint256 startDay, uint16 interestFreeDays)
+        internal
+        pure
+        returns (uint256)
+    {
+        if (n == 1 && DateLib.addMonths(startDay, 1) - startDay <= interestFreeDays) return 0;
+        return (principal * feeBps + BPS / 2) / BPS;
+    }
+
+    /// @notice Due timestamp (00:00 UTC) of installment `index` (0-based) of a purchase confirmed on `startDay`.
+    function dueDate(uint256 startDay, uint256 index) internal pure returns (uint256) {
+        return DateLib.addMonths(startDay, index + 1) * DateLib.SECONDS_PER_DAY;
+    }
+
+    /* REPAYMENT */
+
+    /// @notice How one repayment splits: penalty first, then fee, then principal.
+    struct Allocation {
+        uint256 toPenalty;
+        uint256 toFee;
+        uint256 toPrincipal;
+    }
+
+    /// @notice Splits `amount` (at most what is owed) given the penalty owed, the installment's fee and
+    /// what was paid of fee + principal before.
+    function allocate(uint256 amount, uint256 penaltyOwed, uint256 fee, uint256 paid)
+        internal
+        pure
+        returns (Allocation memory a)
+    {
+        a.toPenalty = amount < penaltyOwed ? amount : penaltyOwed;
+        uint256 rest = amount - a.toPenalty;
+        uint256 feeLeft = paid >= fee ? 0 : fee - paid;
+        a.toFee = rest < feeLeft ? rest : feeLeft;
+        a.toPrincipal = rest - a.toFee;
+    }
+
+    /* PENALTY */
+
+    /// @notice Penalty for `elapsedDays` whole days on `outstanding` at `bpsPerDay`.
+    function penaltyFor(uint256 outstanding, uint256 bpsPerDay, uint256 elapsedDays) internal pure returns (uint256) {
+        return Math.mulDiv(outstanding, bpsPerDay * elapsedDays, BPS);
+    }
+
+    /* INDEX */
+
+    /// @notice Adds `amount` over `supply` units to an index, carrying what the division leaves.
+    /// @dev The carried remainder is < supply, so no repayment is ever lost to rounding.
+    function indexIncrement(uint256 amount, uint256 supply, uint256 remainder)
+        internal
+        pure
+        returns (uint256 delta, uint256 newRemainder)
+    {
+        uint256 scaled = amount * SCALE + remainder;
+        delta = scaled / supply;
+        newRemainder = scaled - delta * supply;
+    }
+
+    /* PRICE */
+
+    /// @notice Value bought with `units`: the units less what was already paid on them.
+    function valueOfUnits(uint256 units, uint256 paidPerUnitScaled) internal pure returns (uint256) {
+        uint256 paid = Math.mulDiv(units, paidPerUnitScaled, SCALE);
+        return paid >= units ? 0 : units - paid;
+    }
+
+    /// @notice price = v - floor(v * r * (T - t) / (10_000 * 360 days)), at least 0; v at or after T.
+    function priceForUnits(uint256 units, uint256 paidPerUnitScaled, uint256 rateBps, uint256 due, uint256 nowTs)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256 value = valueOfUnits(units, paidPerUnitScaled);
+        if (nowTs >= due) return value;
+        uint256 discount = Math.mulDiv(value, rateBps * (due - nowTs), BPS * YEAR_360);
+        // A rate high enough to discount more than the value prices the units at zero, never below.
+        return discount >= value ? 0 : value - discount;
+    }
+}

@@ -1,0 +1,3 @@
+"""scf-ledger: a blockchain-backed supply-chain receivables ledger."""
+
+__version__ = "0.1.0"

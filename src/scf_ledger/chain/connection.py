@@ -1,0 +1,47 @@
+"""Connections: the embedded in-process chain (eth-tester on py-evm), or any JSON-RPC node by URL."""
+
+from __future__ import annotations
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
+from web3 import HTTPProvider, Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+
+from scf_ledger.chain.errors import ChainError
+
+
+def connect(rpc_url: str | None = None, *, timeout: float = 30.0) -> Web3:
+    """A Web3 on `rpc_url`, or on a fresh embedded chain when it is None."""
+    if rpc_url is None:
+        return Web3(EthereumTesterProvider())
+    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    if not w3.is_connected():
+        raise ChainError(f"no Ethereum JSON-RPC node answers at {rpc_url}")
+    return w3
+
+
+def dev_account(name: str, namespace: str = "scf-ledger/dev") -> LocalAccount:
+    """A development key derived at run time from a name; never holds real value."""
+    return Account.from_key(keccak(text=f"{namespace}/{name}"))
+
+
+def fund_gas(w3: Web3, address: str, wei: int = 10**21) -> None:
+    """Gives `address` gas money from the node's first unlocked development account."""
+    funder = w3.eth.accounts[0]
+    tx_hash = w3.eth.send_transaction({"from": funder, "to": address, "value": wei})
+    w3.eth.wait_for_transaction_receipt(tx_hash)
+
+
+def is_embedded(w3: Web3) -> bool:
+    return isinstance(w3.provider, EthereumTesterProvider)
+
+
+def time_travel(w3: Web3, timestamp: int) -> None:
+    """Moves the chain's clock to `timestamp` and mines a block (embedded chain or anvil)."""
+    if is_embedded(w3):
+        tester = w3.provider.ethereum_tester  # type: ignore[attr-defined]
+        tester.time_travel(timestamp)
+        return
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]

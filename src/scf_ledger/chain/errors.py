@@ -1,0 +1,88 @@
+"""Typed chain errors, and decoding of a revert's data into the contract's custom error name and arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from eth_abi import decode
+from eth_utils import function_signature_to_4byte_selector
+
+from scf_ledger.errors import ScfError
+
+
+class ChainError(ScfError):
+    """Raised when the chain cannot be reached or answers something unexpected."""
+
+
+class TransactionTimeout(ChainError, TimeoutError):
+    """Raised when a sent transaction's receipt did not arrive in time."""
+
+
+class ContractRevert(ChainError):
+    """Raised when a contract refuses a call; carries the custom error's name and decoded arguments."""
+
+    def __init__(self, error: str, args: dict[str, Any], data: str = "", function: str = "") -> None:
+        self.error = error
+        self.arguments = args
+        self.data = data
+        self.function = function
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
+        where = f" in {function}" if function else ""
+        super().__init__(f"{error}({shown}){where}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return repr(value)
+
+
+def _canonical_type(item: dict[str, Any]) -> str:
+    kind = item["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_canonical_type(c) for c in item["components"])
+        return f"({inner}){kind[5:]}"
+    return kind
+
+
+class RevertDecoder:
+    """Maps 4-byte selectors of every error in the given ABIs (ours and OpenZeppelin's) to names and types."""
+
+    PANIC_CODES = {
+        0x01: "assertion failed",
+        0x11: "arithmetic overflow or underflow",
+        0x12: "division by zero",
+        0x21: "invalid enum value",
+        0x32: "array index out of bounds",
+        0x41: "out of memory",
+    }
+
+    def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
+        self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        for abi in abis:
+            for item in abi:
+                if item.get("type") != "error":
+                    continue
+                types = [_canonical_type(i) for i in item["inputs"]]
+                selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
+                self._errors[selector] = (item["name"], [i["name"] for i in item["inputs"]], types)
+
+    def decode(self, data: str | bytes | None, function: str = "") -> ContractRevert:
+        raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else data
+        raw = raw or b""
+        selector, body = raw[:4], raw[4:]
+        if selector == bytes.fromhex("08c379a0"):
+            (reason,) = decode(["string"], body)
+            return ContractRevert("Error", {"reason": reason}, "0x" + raw.hex(), function)
+        if selector == bytes.fromhex("4e487b71"):
+            (code,) = decode(["uint256"], body)
+            return ContractRevert(
+                "Panic", {"code": code, "reason": self.PANIC_CODES.get(code, "panic")}, "0x" + raw.hex(), function
+            )
+        known = self._errors.get(selector)
+        if known is None:
+            return ContractRevert("UnknownRevert", {"data": "0x" + raw.hex()}, "0x" + raw.hex(), function)
+        name, names, types = known
+        values = decode(types, body)
+        return ContractRevert(name, dict(zip(names, values, strict=True)), "0x" + raw.hex(), function)

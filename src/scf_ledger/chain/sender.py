@@ -1,0 +1,217 @@
+"""Sends contract transactions: signs locally, keeps per-signer nonces, waits for receipts, decodes reverts.
+
+Per transaction it makes: one `eth_estimateGas` (skipped when a gas limit is given; it is also what turns a
+revert into a typed error before any gas is spent), one `eth_sendRawTransaction` and the receipt polls.
+Chain id and fee data are cached; the nonce is read once per signer and then counted locally.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from eth_tester.exceptions import TransactionFailed
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import TxReceipt
+
+from scf_ledger.chain.errors import ChainError, ContractRevert, RevertDecoder, TransactionTimeout
+
+T = TypeVar("T")
+
+GAS_MARGIN_NUM, GAS_MARGIN_DEN = 6, 5  # 20 % over the estimate: state may move before mining
+FEE_CACHE_SECONDS = 10.0
+TRANSIENT_RETRIES = 4
+
+
+@dataclass(frozen=True)
+class Call:
+    """A contract function call to send: target address, calldata, and a label for errors."""
+
+    to: str
+    data: str
+    label: str = ""
+    value: int = 0
+
+
+def _is_nonce_too_low(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "nonce too low" in text or "nonce is too low" in text or "already known" in text
+
+
+def _is_transient(exc: Exception) -> bool:
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)
+
+
+class TransactionSender:
+    """One sender per chain connection; safe to share between threads."""
+
+    def __init__(self, w3: Web3, decoder: RevertDecoder, *, receipt_timeout: float = 120.0) -> None:
+        self.w3 = w3
+        self.decoder = decoder
+        self.receipt_timeout = receipt_timeout
+        self.chain_id: int = w3.eth.chain_id
+        self.embedded = isinstance(w3.provider, EthereumTesterProvider)
+        # py-evm is not thread-safe: every request into the embedded chain goes through this lock.
+        self._chain_lock = threading.RLock() if self.embedded else None
+        self._nonces: dict[str, int] = {}
+        self._signer_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._fees: tuple[float, int, int] | None = None
+        self._poll = 0.0 if self.embedded else 0.05
+
+    # PUBLIC
+
+    def send(self, account: LocalAccount, call: Call, *, gas: int | None = None) -> TxReceipt:
+        """Signs, sends and waits for `call`; raises ContractRevert with the decoded custom error."""
+        if gas is None:
+            gas = self.estimate(account.address, call)
+        tx_hash = self._sign_and_send(account, call, gas)
+        receipt = self.wait(tx_hash)
+        if receipt["status"] != 1:
+            raise self._revert_of_mined(account.address, call, receipt)
+        return receipt
+
+    def estimate(self, sender: str, call: Call) -> int:
+        tx = {"from": sender, "data": call.data, "value": call.value}
+        if call.to:
+            tx["to"] = call.to
+        try:
+            estimate = self._rpc(lambda: self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except (ContractLogicError, TransactionFailed) as exc:
+            raise self._revert(exc, tx, call.label) from None
+        return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN
+
+    def call(self, sender: str | None, call: Call) -> bytes:
+        """eth_call with revert decoding."""
+        tx: dict[str, Any] = {"to": call.to, "data": call.data}
+        if sender:
+            tx["from"] = sender
+        try:
+            return bytes(self._rpc(lambda: self.w3.eth.call(tx)))  # type: ignore[arg-type]
+        except (ContractLogicError, TransactionFailed) as exc:
+            raise self._revert(exc, tx, call.label) from None
+
+    def _revert(self, exc: Exception, tx: dict[str, Any], label: str) -> ContractRevert:
+        """The decoded custom error behind a failed call. web3's eth-tester provider flattens revert data
+        into a message, so on the embedded chain the call is replayed on eth-tester to get the raw bytes."""
+        if isinstance(exc, ContractLogicError) and isinstance(exc.data, str):
+            return self.decoder.decode(exc.data, label)
+        if self.embedded:
+            tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+            replay = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
+            try:
+                # eth-tester's estimate_gas keeps the raw revert bytes (its call() stringifies them).
+                self._rpc(lambda: tester.estimate_gas(replay))
+            except TransactionFailed as failed:
+                raw = failed.args[0] if failed.args else b""
+                if isinstance(raw, Exception):
+                    raw = raw.args[0] if raw.args else b""
+                if isinstance(raw, bytes):
+                    return self.decoder.decode(raw, label)
+        return ContractRevert("UnknownRevert", {"message": str(exc)}, "", label)
+
+    def wait(self, tx_hash: bytes) -> TxReceipt:
+        deadline = time.monotonic() + self.receipt_timeout
+        while True:
+            try:
+                return self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+            except (TransactionNotFound, TimeExhausted):
+                if time.monotonic() > deadline:
+                    raise TransactionTimeout(
+                        f"no receipt for 0x{tx_hash.hex()} after {self.receipt_timeout:.0f} s"
+                    ) from None
+                time.sleep(self._poll or 0.01)
+
+    def resync_nonce(self, address: str | None = None) -> None:
+        """Forgets cached nonces (of `address`, or all), e.g. after a chain snapshot is reverted."""
+        with self._locks_guard:
+            if address is None:
+                self._nonces.clear()
+            else:
+                self._nonces.pop(address, None)
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Runs `fn` (any request to the chain) under the embedded chain's lock where there is one."""
+        return self._rpc(fn)
+
+    # INTERNALS
+
+    def _signer_lock(self, address: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._signer_locks.setdefault(address, threading.Lock())
+
+    def _rpc(self, fn: Callable[[], T]) -> T:
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                if self._chain_lock is None:
+                    return fn()
+                with self._chain_lock:
+                    return fn()
+            except (TransactionNotFound, TimeExhausted, ContractLogicError, TransactionFailed):
+                raise
+            except Exception as exc:
+                if not _is_transient(exc) or attempt == TRANSIENT_RETRIES:
+                    raise
+                time.sleep(min(0.1 * 2**attempt, 2.0))
+        raise ChainError("unreachable")  # pragma: no cover
+
+    def _fee_fields(self) -> dict[str, int]:
+        now = time.monotonic()
+        if self._fees is None or now - self._fees[0] > FEE_CACHE_SECONDS:
+            base = self._rpc(lambda: self.w3.eth.get_block("latest"))["baseFeePerGas"]
+            tip = 10**9
+            # Twice the base fee absorbs six full blocks of base-fee growth before a resend is needed.
+            self._fees = (now, 2 * base + tip, tip)
+        return {"maxFeePerGas": self._fees[1], "maxPriorityFeePerGas": self._fees[2]}
+
+    def _sign_and_send(self, account: LocalAccount, call: Call, gas: int) -> bytes:
+        address = account.address
+        with self._signer_lock(address):
+            for _ in range(3):
+                if address not in self._nonces:
+                    self._nonces[address] = self._rpc(
+                        lambda: self.w3.eth.get_transaction_count(address, "pending")
+                    )
+                tx = {
+                    "type": 2,
+                    "chainId": self.chain_id,
+                    "nonce": self._nonces[address],
+                    "to": call.to,
+                    "data": call.data,
+                    "value": call.value,
+                    "gas": gas,
+                    **self._fee_fields(),
+                }
+                if not call.to:
+                    del tx["to"]  # contract creation
+                raw = account.sign_transaction(tx).raw_transaction
+                try:
+                    tx_hash = self._rpc(lambda raw=raw: self.w3.eth.send_raw_transaction(raw))
+                except (ContractLogicError, TransactionFailed) as exc:
+                    # The embedded chain executes on submission and may refuse here.
+                    self._nonces.pop(address, None)
+                    raise self._revert(exc, {"from": address, **tx}, call.label) from None
+                except Exception as exc:
+                    if _is_nonce_too_low(exc):
+                        self._nonces.pop(address, None)
+                        continue
+                    self._nonces.pop(address, None)
+                    raise
+                self._nonces[address] += 1
+                return bytes(tx_hash)
+        raise ChainError(f"could not find a free nonce for {address} after 3 tries")
+
+    def _revert_of_mined(self, sender: str, call: Call, receipt: TxReceipt) -> ContractRevert:
+        """Replays a failed transaction at its block to recover the revert data."""
+        tx = {"from": sender, "to": call.to, "data": call.data, "value": call.value}
+        try:
+            self._rpc(lambda: self.w3.eth.call(tx, receipt["blockNumber"] - 1))  # type: ignore[arg-type]
+        except (ContractLogicError, TransactionFailed) as exc:
+            return self._revert(exc, tx, call.label)
+        return ContractRevert("OutOfGasOrUnknown", {"gasUsed": receipt["gasUsed"]}, "", call.label)

@@ -1,0 +1,197 @@
+"""The money rules of DESIGN §3, to the base unit the same as contracts/libraries/ReceivableMath.sol.
+
+All amounts are Python ints in settlement base units; every division rounds down unless its name says
+otherwise, so rounding never creates money. Pure: no chain, web or database imports.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from scf_ledger.domain.errors import InvalidAmount, InvalidDate, InvalidPlan
+
+SCALE = 10**27
+BPS = 10_000
+SECONDS_PER_DAY = 86_400
+YEAR_360 = 360 * SECONDS_PER_DAY
+MAX_AMOUNT = 2**128 - 1
+INSTALLMENT_COUNTS = (1, 3, 6, 12, 24)
+
+
+def check_amount(name: str, value: int, *, maximum: int = MAX_AMOUNT) -> int:
+    """`value` if it is an int in [0, maximum], else InvalidAmount."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmount(name, value, "must be an integer number of base units")
+    if value < 0:
+        raise InvalidAmount(name, value, "must not be negative")
+    if value > maximum:
+        raise InvalidAmount(name, value, f"must be at most {maximum}")
+    return value
+
+
+def _check_timestamp(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidDate(name, value)
+    return value
+
+
+# SCHEDULE
+
+
+def check_plan(principal: int, installments: int) -> None:
+    check_amount("principal", principal)
+    if installments not in INSTALLMENT_COUNTS:
+        raise InvalidPlan(principal, installments, f"installments must be one of {INSTALLMENT_COUNTS}")
+    if principal < installments:
+        raise InvalidPlan(principal, installments, "principal must be at least one unit per installment")
+
+
+def principal_of(principal: int, installments: int, index: int) -> int:
+    """floor(P / n) for every installment but the last, which takes the rest."""
+    check_plan(principal, installments)
+    if not 0 <= index < installments:
+        raise InvalidPlan(principal, installments, f"installment index {index} out of range")
+    regular = principal // installments
+    return principal - regular * (installments - 1) if index == installments - 1 else regular
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` months later, clamped to that month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def start_day(confirmed_at: int) -> date:
+    """The UTC calendar day of a confirmation timestamp."""
+    _check_timestamp("confirmed_at", confirmed_at)
+    return datetime.fromtimestamp(confirmed_at, UTC).date()
+
+
+def _midnight(day: date) -> int:
+    return (day - date(1970, 1, 1)).days * SECONDS_PER_DAY
+
+
+def due_date(confirmed_at: int, index: int) -> int:
+    """Due timestamp (00:00 UTC) of installment `index` (0-based) of a purchase confirmed at `confirmed_at`."""
+    return _midnight(add_months(start_day(confirmed_at), index + 1))
+
+
+def fee_per_installment(
+    principal: int, installments: int, fee_bps: int, confirmed_at: int, interest_free_days: int = 30
+) -> int:
+    """round_half_up(P * f / 10_000); 0 for one installment due within the interest-free period."""
+    check_plan(principal, installments)
+    check_amount("fee_bps", fee_bps, maximum=BPS)
+    if installments == 1:
+        first = start_day(confirmed_at)
+        if (add_months(first, 1) - first).days <= interest_free_days:
+            return 0
+    return (principal * fee_bps + BPS // 2) // BPS
+
+
+@dataclass(frozen=True)
+class Installment:
+    index: int
+    principal: int
+    fee: int
+    due_date: int
+
+
+def schedule(
+    principal: int, installments: int, fee_bps: int, confirmed_at: int, interest_free_days: int = 30
+) -> list[Installment]:
+    """The whole plan: principals summing to P, the same fee for each, month-end-clamped due dates."""
+    fee = fee_per_installment(principal, installments, fee_bps, confirmed_at, interest_free_days)
+    return [
+        Installment(i, principal_of(principal, installments, i), fee, due_date(confirmed_at, i))
+        for i in range(installments)
+    ]
+
+
+# PENALTY
+
+
+@dataclass(frozen=True)
+class PenaltyAccrual:
+    added: int
+    accrued_until: int  # the new accrual point; unchanged when no whole day passed
+
+
+def accrue_penalty(
+    outstanding: int, bps_per_day: int, due: int, grace_days: int, accrued_until: int | None, now: int
+) -> PenaltyAccrual:
+    """Penalty for the whole days since the last accrual point (due + grace at first); partial days carry."""
+    check_amount("outstanding", outstanding)
+    _check_timestamp("now", now)
+    point = accrued_until if accrued_until else due + grace_days * SECONDS_PER_DAY
+    if now < point + SECONDS_PER_DAY:
+        return PenaltyAccrual(0, point)
+    elapsed_days = (now - point) // SECONDS_PER_DAY
+    return PenaltyAccrual(outstanding * bps_per_day * elapsed_days // BPS, point + elapsed_days * SECONDS_PER_DAY)
+
+
+# REPAYMENT
+
+
+@dataclass(frozen=True)
+class Allocation:
+    to_penalty: int
+    to_fee: int
+    to_principal: int
+
+    @property
+    def total(self) -> int:
+        return self.to_penalty + self.to_fee + self.to_principal
+
+    @property
+    def to_holders(self) -> int:
+        return self.to_penalty + self.to_principal
+
+
+def allocate(amount: int, penalty_owed: int, fee: int, paid: int) -> Allocation:
+    """Splits a repayment: penalty, then fee, then principal. `paid` is fee + principal paid before."""
+    for name, value in (("amount", amount), ("penalty_owed", penalty_owed), ("fee", fee), ("paid", paid)):
+        check_amount(name, value, maximum=2**256 - 1)
+    to_penalty = min(amount, penalty_owed)
+    rest = amount - to_penalty
+    to_fee = min(rest, max(fee - paid, 0))
+    return Allocation(to_penalty, to_fee, rest - to_fee)
+
+
+def index_increment(amount: int, supply: int, remainder: int) -> tuple[int, int]:
+    """(delta, new remainder) of the paid-per-unit index for `amount` over `supply` units."""
+    check_amount("amount", amount)
+    if supply <= 0:
+        raise InvalidAmount("supply", supply, "must be positive")
+    scaled = amount * SCALE + remainder
+    return scaled // supply, scaled % supply
+
+
+def claimable(accrued_scaled: int, balance: int, index: int, snapshot: int) -> int:
+    """What a holder can claim: its scaled accrual plus balance times index growth, divided once."""
+    return (accrued_scaled + balance * (index - snapshot)) // SCALE
+
+
+# PRICE
+
+
+def value_of_units(units: int, paid_per_unit_scaled: int) -> int:
+    """The outstanding principal bought with `units`: the seller keeps what was paid before the sale."""
+    check_amount("units", units)
+    return max(units - units * paid_per_unit_scaled // SCALE, 0)
+
+
+def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: int, now: int) -> int:
+    """price = v - floor(v * r * (T - t) / (10_000 * 360 days)), never below 0; v at or after T (ACT/360)."""
+    check_amount("rate_bps", rate_bps, maximum=2**16 - 1)
+    _check_timestamp("due", due)
+    _check_timestamp("now", now)
+    value = value_of_units(units, paid_per_unit_scaled)
+    if now >= due:
+        return value
+    discount = value * rate_bps * (due - now) // (BPS * YEAR_360)
+    return max(value - discount, 0)
+

@@ -1,0 +1,41 @@
+"""Shared fixtures: one compiled artifact set per run, one deployed world per module, and a chain snapshot
+around every test so tests never see each other's state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scf_ledger.chain.client import ScfChain
+from scf_ledger.chain.compiler import Artifact, compile_contracts
+from scf_ledger.chain.connection import connect, dev_account, fund_gas, time_travel
+from tests.utils.world import World, build_world, utc
+
+START = utc(2027, 1, 31, 12)  # a month end: due dates clamp to 28 Feb, 31 Mar, 30 Apr
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> dict[str, Artifact]:
+    return compile_contracts()
+
+
+@pytest.fixture(scope="module")
+def module_world(artifacts: dict[str, Artifact]) -> World:
+    w3 = connect()
+    platform = dev_account("platform")
+    fund_gas(w3, platform.address)
+    time_travel(w3, START - 3600)
+    chain = ScfChain.deploy_new(w3, platform)
+    return build_world(w3, chain, platform)
+
+
+@pytest.fixture
+def world(module_world: World) -> Iterator[World]:
+    tester = module_world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+    snapshot = tester.take_snapshot()
+    docs = module_world.docs
+    yield module_world
+    tester.revert_to_snapshot(snapshot)
+    module_world.chain.sender.resync_nonce()
+    module_world.docs = docs
