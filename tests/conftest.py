@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.compiler import Artifact, compile_contracts
-from scf_ledger.chain.connection import connect, dev_account, fund_gas, time_travel
-from tests.utils.world import World, build_world, utc
+from scf_ledger.chain.connection import connect
+from scf_ledger.sandbox import World, create_world, utc
 
 START = utc(2027, 1, 31, 12)  # a month end: due dates clamp to 28 Feb, 31 Mar, 30 Apr
 
@@ -22,12 +21,8 @@ def artifacts() -> dict[str, Artifact]:
 
 @pytest.fixture(scope="module")
 def module_world(artifacts: dict[str, Artifact]) -> World:
-    w3 = connect()
-    platform = dev_account("platform")
-    fund_gas(w3, platform.address)
-    time_travel(w3, START - 3600)
-    chain = ScfChain.deploy_new(w3, platform)
-    return build_world(w3, chain, platform)
+    del artifacts  # compiled once per session before any deployment
+    return create_world(connect(), start=START)
 
 
 @pytest.fixture

@@ -45,7 +45,12 @@ def test_lifecycle_originate_split_finance_repay_late_default_recover_claim(worl
     (accepted,) = world.chain.events(receipt, world.chain.market, "OfferAccepted")
     assert (accepted["value"], accepted["price"]) == (100_000_000, 99_400_000)
     assert world.cash(s1) - cash_before == 99_400_000
-    assert [world.units(h, id0) for h in (s1, s2, s3, f)] == [100_000_000, 100_000_000, 33_333_333, 100_000_000]
+    assert [world.units(h, id0) for h in (s1, s2, s3, f)] == [
+        100_000_000,
+        100_000_000,
+        33_333_333,
+        100_000_000,
+    ]
     assert world.view("market", "filledUnits", f.address, 1) == 100_000_000
 
     # 4. 20 Feb, on time: 100_000_000 pays the fee 10_000_000 first, then 90_000_000 of principal.
@@ -53,7 +58,12 @@ def test_lifecycle_originate_split_finance_repay_late_default_recover_claim(worl
     world.at(utc(2027, 2, 20))
     receipt = world.repay(id0, 100_000_000)
     (paid,) = world.chain.events(receipt, world.chain.ledger, "Repayment")
-    assert (paid["amount"], paid["toPenalty"], paid["toFee"], paid["toPrincipal"]) == (100_000_000, 0, FEE, 90_000_000)
+    assert (paid["amount"], paid["toPenalty"], paid["toFee"], paid["toPrincipal"]) == (
+        100_000_000,
+        0,
+        FEE,
+        90_000_000,
+    )
     assert world.view("ledger", "receivable", id0)[14] == 270000000270000000270000000
     assert world.view("ledger", "exposureOf", obligor.address) == P - 90_000_000
     assert [world.view("ledger", "claimable", id0, h.address) for h in (s1, s2, s3, f)] == [

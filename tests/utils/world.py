@@ -1,28 +1,17 @@
-"""A deployed system with registered, funded parties, and short verbs for the tests."""
+"""Test helpers on top of the sandbox: revert assertions."""
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
-from web3 import Web3
-from web3.types import TxReceipt
 
-from scf_ledger.chain.client import MAX_UINT256, Kind, OriginationRequest, ScfChain, receivable_id
-from scf_ledger.chain.connection import dev_account, fund_gas, time_travel
 from scf_ledger.chain.errors import ContractRevert
+from scf_ledger.sandbox import UNIT, World, build_world, utc
 
-UNIT = 10**6  # one settlement token (6 decimals)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
-    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+__all__ = ["UNIT", "World", "build_world", "reverts", "utc"]
 
 
 @contextlib.contextmanager
@@ -37,117 +26,3 @@ def reverts(error: str, **expected: Any) -> Iterator[pytest.ExceptionInfo[Contra
             assert got.lower() == value.lower(), f"{key}: {got} != {value}"
         else:
             assert got == value, f"{key}: {got!r} != {value!r}"
-
-
-@dataclass
-class World:
-    w3: Web3
-    chain: ScfChain
-    platform: LocalAccount
-    gateway: LocalAccount
-    suppliers: list[LocalAccount]
-    financier: LocalAccount
-    obligor: LocalAccount
-    obligor2: LocalAccount
-    outsider: LocalAccount
-    docs: int = 0
-
-    # TIME
-
-    def at(self, timestamp: int) -> None:
-        """The next transaction is mined exactly at `timestamp`."""
-        self.chain.sender.run(lambda: time_travel(self.w3, timestamp))
-
-    # VERBS
-
-    def send(self, account: LocalAccount, contract: str, fn: str, *args: Any) -> TxReceipt:
-        return self.chain.transact(account, getattr(self.chain, contract), fn, *args)
-
-    def view(self, contract: str, fn: str, *args: Any) -> Any:
-        return self.chain.view(getattr(self.chain, contract), fn, *args)
-
-    def request(
-        self,
-        principal: int,
-        installments: int,
-        fee_bps: int = 100,
-        *,
-        obligor: LocalAccount | None = None,
-        supplier: LocalAccount | None = None,
-        document: bytes | None = None,
-        deadline: int | None = None,
-    ) -> OriginationRequest:
-        self.docs += 1
-        return OriginationRequest(
-            obligor=(obligor or self.obligor).address,
-            supplier=(supplier or self.suppliers[0]).address,
-            principal=principal,
-            installments=installments,
-            fee_bps=fee_bps,
-            document_hash=document if document is not None else keccak(text=f"invoice-{self.docs}"),
-            deadline=deadline if deadline is not None else MAX_UINT256,
-        )
-
-    def originate(
-        self, request: OriginationRequest, signer: LocalAccount | None = None
-    ) -> tuple[int, TxReceipt]:
-        signature = self.chain.sign_acknowledgement(signer or self.obligor, request)
-        receipt = self.send(self.platform, "ledger", "originate", request.as_tuple(), signature)
-        (event,) = self.chain.events(receipt, self.chain.ledger, "PurchaseOriginated")
-        return int(event["purchaseId"]), receipt
-
-    def buy(self, principal: int, installments: int, fee_bps: int = 100, **kw: Any) -> list[int]:
-        """Originates a purchase and returns its token ids."""
-        purchase_id, _ = self.originate(self.request(principal, installments, fee_bps, **kw))
-        return [receivable_id(purchase_id, i) for i in range(installments)]
-
-    def transfer(self, frm: LocalAccount, to: LocalAccount, token_id: int, units: int) -> TxReceipt:
-        return self.send(frm, "ledger", "safeTransferFrom", frm.address, to.address, token_id, units, b"")
-
-    def repay(self, token_id: int, amount: int, payer: LocalAccount | None = None) -> TxReceipt:
-        return self.send(payer or self.obligor, "ledger", "repay", token_id, amount)
-
-    def claim(self, holder: LocalAccount, token_id: int) -> int:
-        receipt = self.send(holder, "ledger", "claim", token_id, holder.address)
-        (event,) = self.chain.events(receipt, self.chain.ledger, "Claimed")
-        return int(event["amount"])
-
-    def units(self, holder: LocalAccount, token_id: int) -> int:
-        return int(self.view("ledger", "balanceOf", holder.address, token_id))
-
-    def cash(self, account: LocalAccount | str) -> int:
-        address = account if isinstance(account, str) else account.address
-        return int(self.view("token", "balanceOf", address))
-
-
-def build_world(w3: Web3, chain: ScfChain, platform: LocalAccount) -> World:
-    names = ["gateway", "supplier1", "supplier2", "supplier3", "financier", "obligor", "obligor2", "outsider"]
-    accounts = {name: dev_account(name) for name in names}
-    for account in accounts.values():
-        chain.sender.run(lambda a=account: fund_gas(w3, a.address))
-    world = World(
-        w3=w3,
-        chain=chain,
-        platform=platform,
-        gateway=accounts["gateway"],
-        suppliers=[accounts["supplier1"], accounts["supplier2"], accounts["supplier3"]],
-        financier=accounts["financier"],
-        obligor=accounts["obligor"],
-        obligor2=accounts["obligor2"],
-        outsider=accounts["outsider"],
-    )
-    kinds = [(world.gateway, Kind.GATEWAY), (world.financier, Kind.FINANCIER)]
-    kinds += [(s, Kind.SUPPLIER) for s in world.suppliers]
-    kinds += [(world.obligor, Kind.OBLIGOR), (world.obligor2, Kind.OBLIGOR)]
-    for account, kind in kinds:
-        world.send(platform, "registry", "register", account.address, int(kind))
-    for obligor in (world.obligor, world.obligor2):
-        world.send(platform, "registry", "setCreditLimit", obligor.address, 100_000 * UNIT, b"\x00" * 32)
-    # Buyers and the financier hold settlement money and let the contracts pull it.
-    for payer in (world.obligor, world.obligor2, world.financier):
-        world.send(platform, "token", "mint", payer.address, 1_000_000 * UNIT)
-        world.send(payer, "token", "approve", chain.ledger.address, MAX_UINT256)
-        world.send(payer, "token", "approve", chain.market.address, MAX_UINT256)
-    for holder in world.suppliers:
-        world.send(holder, "ledger", "setApprovalForAll", chain.market.address, True)
-    return world

@@ -8,9 +8,9 @@ from typing import Any
 
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
 from web3.contract import Contract
-from eth_tester.exceptions import TransactionFailed
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD as _DISCARD
 from web3.types import TxReceipt
@@ -158,9 +158,7 @@ class ScfChain:
     def events(self, receipt: TxReceipt, contract: Contract, name: str) -> list[dict[str, Any]]:
         event = contract.events[name]()
         return [
-            dict(e["args"])
-            for e in event.process_receipt(receipt, errors=_DISCARD)
-            if e["address"] == contract.address
+            dict(e["args"]) for e in event.process_receipt(receipt, errors=_DISCARD) if e["address"] == contract.address
         ]
 
     def now(self) -> int:
@@ -169,7 +167,12 @@ class ScfChain:
     # EIP-712
 
     def _domain(self, name: str, contract: Contract) -> dict[str, Any]:
-        return {"name": name, "version": "1", "chainId": self.sender.chain_id, "verifyingContract": contract.address}
+        return {
+            "name": name,
+            "version": "1",
+            "chainId": self.sender.chain_id,
+            "verifyingContract": contract.address,
+        }
 
     def sign_acknowledgement(self, obligor: LocalAccount, request: OriginationRequest) -> bytes:
         typed = {
@@ -188,4 +191,3 @@ class ScfChain:
             "message": offer.as_message(),
         }
         return bytes(financier.sign_message(encode_typed_data(full_message=typed)).signature)
-

@@ -109,9 +109,7 @@ def compile_contracts(force: bool = False) -> dict[str, Artifact]:
         "settings": settings.standard_settings(),
     }
     try:
-        output = solcx.compile_standard(
-            standard_input, solc_binary=settings.solc_binary, base_path=str(project_root())
-        )
+        output = solcx.compile_standard(standard_input, solc_binary=settings.solc_binary, base_path=str(project_root()))
     except solcx.exceptions.SolcError as exc:
         raise CompilationError(f"contracts do not compile:\n{exc.message}") from exc
     artifacts: dict[str, Artifact] = {}

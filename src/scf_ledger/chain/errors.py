@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
@@ -49,7 +49,7 @@ def _canonical_type(item: dict[str, Any]) -> str:
 class RevertDecoder:
     """Maps 4-byte selectors of every error in the given ABIs (ours and OpenZeppelin's) to names and types."""
 
-    PANIC_CODES = {
+    PANIC_CODES: ClassVar[dict[int, str]] = {
         0x01: "assertion failed",
         0x11: "arithmetic overflow or underflow",
         0x12: "division by zero",
@@ -78,7 +78,10 @@ class RevertDecoder:
         if selector == bytes.fromhex("4e487b71"):
             (code,) = decode(["uint256"], body)
             return ContractRevert(
-                "Panic", {"code": code, "reason": self.PANIC_CODES.get(code, "panic")}, "0x" + raw.hex(), function
+                "Panic",
+                {"code": code, "reason": self.PANIC_CODES.get(code, "panic")},
+                "0x" + raw.hex(),
+                function,
             )
         known = self._errors.get(selector)
         if known is None:

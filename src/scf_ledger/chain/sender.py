@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
 from eth_tester.exceptions import TransactionFailed
+from web3 import Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxReceipt
@@ -175,9 +175,7 @@ class TransactionSender:
         with self._signer_lock(address):
             for _ in range(3):
                 if address not in self._nonces:
-                    self._nonces[address] = self._rpc(
-                        lambda: self.w3.eth.get_transaction_count(address, "pending")
-                    )
+                    self._nonces[address] = self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
                 tx = {
                     "type": 2,
                     "chainId": self.chain_id,

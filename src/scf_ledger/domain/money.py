@@ -194,4 +194,3 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
         return value
     discount = value * rate_bps * (due - now) // (BPS * YEAR_360)
     return max(value - discount, 0)
-

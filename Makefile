@@ -1,0 +1,46 @@
+# Two commands on a fresh machine with Python 3.11 and Node 20: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
+STAMP  := build/.installed
+
+.PHONY: install compile test test-python test-forge demo deploy lint fuzz-deep clean
+
+install: $(STAMP)
+
+# Reinstall only when the dependency manifests change.
+$(STAMP): pyproject.toml package.json package-lock.json
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p build && touch $(STAMP)
+
+compile: install
+	$(BIN)/python -m scf_ledger.cli.main compile
+
+test: compile test-python test-forge
+
+test-python: install
+	$(BIN)/python -m pytest -q
+
+test-forge: install
+	$(FORGE) test -q
+
+demo: compile
+	$(BIN)/scf demo
+
+deploy: compile
+	$(BIN)/scf deploy --json
+
+lint: install
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+fuzz-deep: install
+	FOUNDRY_PROFILE=deep $(FORGE) test -q
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

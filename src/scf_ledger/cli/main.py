@@ -1,0 +1,90 @@
+"""The `scf` command: compile, deploy, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scf_ledger.errors import ScfError
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from scf_ledger.chain.compiler import DEPLOYABLE, compile_contracts
+
+    artifacts = compile_contracts(force=args.force)
+    for name in DEPLOYABLE:
+        size = (len(artifacts[name].deployed_bytecode) - 2) // 2
+        print(f"{name:<22} {size:>6} bytes")
+    return 0
+
+
+def _cmd_deploy(args: argparse.Namespace) -> int:
+    from scf_ledger.chain.client import ScfChain
+    from scf_ledger.chain.connection import connect, dev_account, fund_gas, is_embedded
+    from scf_ledger.chain.keys import deployer_account
+
+    w3 = connect(args.rpc_url)
+    if is_embedded(w3):
+        deployer = dev_account("platform")
+        fund_gas(w3, deployer.address)
+    else:
+        deployer = deployer_account(w3, args.private_key_file)
+    chain = ScfChain.deploy_new(w3, deployer)
+    if args.out:
+        chain.deployment.write(Path(args.out))
+    if args.json:
+        print(chain.deployment.to_json())
+    else:
+        print(f"deployed on chain {chain.deployment.chain_id} at block {chain.deployment.deployment_block}")
+        for name, address in chain.deployment.addresses.items():
+            print(f"  {name:<22} {address}")
+        if args.out:
+            print(f"written to {args.out}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from scf_ledger.demo import run_demo
+
+    return run_demo(json_out=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scf", description="Supply-chain receivables ledger")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("compile", help="compile the contracts (cached by source hash)")
+    p.add_argument("--force", action="store_true", help="recompile even if nothing changed")
+    p.set_defaults(func=_cmd_compile)
+
+    p = sub.add_parser("deploy", help="deploy the contracts and wire their roles")
+    p.add_argument("--rpc-url", help="JSON-RPC node; the embedded chain when omitted")
+    p.add_argument("--out", help="write the deployment (addresses, chain id, block, ABI hashes) here")
+    p.add_argument("--json", action="store_true", help="print the deployment as JSON")
+    p.add_argument(
+        "--private-key-file",
+        help="deployer key file on a real node (or SCF_DEPLOYER_KEY); anvil's dev account by default",
+    )
+    p.set_defaults(func=_cmd_deploy)
+
+    p = sub.add_parser("demo", help="run the whole story on the embedded chain")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScfError as exc:
+        print(f"scf {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""`scf demo`: the whole story on a fresh embedded chain, narrated step by step, with a summary table."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+
+from scf_ledger.chain.client import MAX_UINT256, Offer, Status
+from scf_ledger.chain.connection import connect
+from scf_ledger.sandbox import UNIT, World, create_world, utc
+
+START = utc(2027, 1, 31, 12)
+
+
+def money(amount: int) -> str:
+    """Base units as a decimal string of the 6-decimal token (display only; never parsed back)."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), UNIT)
+    return f"{sign}{whole:,}.{frac:06d}"
+
+
+@dataclass
+class Story:
+    console: Console
+    world: World
+    gas: dict[str, int] = field(default_factory=dict)
+    step_no: int = 0
+
+    def step(self, text: str, gas_key: str | None = None, gas: int | None = None) -> None:
+        self.step_no += 1
+        suffix = f"  [dim]({gas:,} gas)[/dim]" if gas is not None else ""
+        if gas_key and gas is not None:
+            self.gas[gas_key] = gas
+        self.console.print(f"[green]✓[/green] {self.step_no:>2}. {text}{suffix}")
+
+
+def _tell(story: Story) -> dict[str, int]:
+    w = story.world
+    s1, s2, s3 = w.suppliers
+    f, obligor, platform = w.financier, w.obligor, w.platform
+
+    w.at(START)
+    request = w.request(12_000 * UNIT, 12, fee_bps=100)
+    purchase_id, receipt = w.originate(request)
+    ids = [(purchase_id << 8) | i for i in range(12)]
+    story.step(
+        f"Obligor's 12,000 sUSD purchase confirmed 31 Jan 2027: 12 installment tokens minted to tier-1 supplier "
+        f"(fee {money(w.view('ledger', 'receivable', ids[0])[6])} per installment)",
+        "originate_12",
+        receipt["gasUsed"],
+    )
+    story.gas["originate_per_installment"] = receipt["gasUsed"] // 12
+
+    w.at(utc(2027, 2, 1))
+    r = w.transfer(s1, s2, ids[0], 400 * UNIT)
+    story.step("Tier 1 splits 400 sUSD of installment 1 to its tier-2 supplier", "transfer", r["gasUsed"])
+    w.transfer(s2, s3, ids[0], 150 * UNIT)
+    story.step("Tier 2 passes 150 sUSD of it on to tier 3")
+
+    offer = Offer(f.address, ids[0], "0x" + "00" * 20, 1_200, 1, 500 * UNIT, utc(2027, 2, 15), nonce=1)
+    signature = w.chain.sign_offer(f, offer)
+    w.at(utc(2027, 2, 10))
+    r = w.send(s1, "market", "acceptOffer", offer.as_tuple(), signature, ids[0], 500 * UNIT)
+    (sale,) = w.chain.events(r, w.chain.market, "OfferAccepted")
+    story.step(
+        f"Financier buys 500 units of installment 1 at 12 %/yr, 18 days early: pays {money(sale['price'])}",
+        "accept_offer",
+        r["gasUsed"],
+    )
+
+    w.at(utc(2027, 2, 20))
+    r = w.repay(ids[0], 300 * UNIT)
+    story.step(
+        "Obligor repays 300 sUSD of installment 1 on time (fee first, then principal)", "repay_first", r["gasUsed"]
+    )
+    w.at(utc(2027, 2, 25))
+    r = w.repay(ids[0], 100 * UNIT)
+    story.step("...and another 100 sUSD", "repay", r["gasUsed"])
+
+    w.at(utc(2027, 3, 13, 12))
+    due = w.view("ledger", "amountDue", ids[0])
+    w.repay(ids[0], MAX_UINT256)
+    story.step(f"13 Mar, 10 days past grace: pays the rest with penalty, {money(due)}; installment 1 Repaid")
+    for holder in (s1, s2, s3, f):
+        r = w.send(holder, "ledger", "claim", ids[0], holder.address)
+    story.step("Every holder of installment 1 claims its pro-rata share", "claim", r["gasUsed"])
+
+    w.at(utc(2027, 3, 30))
+    w.repay(ids[1], MAX_UINT256)
+    story.step("Installment 2 repaid in full on time")
+
+    w.at(utc(2027, 7, 29))
+    r = w.send(platform, "ledger", "markDefaulted", ids[2])
+    story.step("Installment 3 is 90 days overdue: platform marks it Defaulted, obligor's line frozen")
+    w.at(utc(2027, 8, 10))
+    w.repay(ids[2], 200 * UNIT)
+    w.send(s1, "ledger", "claim", ids[2], s1.address)
+    story.step("A 200 sUSD recovery reaches the holder pro rata")
+    w.send(platform, "ledger", "withdrawFees", platform.address)
+    story.step("Platform withdraws its fees")
+    return {"purchase_id": purchase_id}
+
+
+def _summary(console: Console, w: World, purchase_id: int) -> dict[str, object]:
+    names = {
+        "tier-1 supplier": w.suppliers[0],
+        "tier-2 supplier": w.suppliers[1],
+        "tier-3 supplier": w.suppliers[2],
+        "financier": w.financier,
+        "platform": w.platform,
+        "obligor": w.obligor,
+    }
+    ids = [(purchase_id << 8) | i for i in range(12)]
+    parties = Table(title="Parties")
+    for col in ("party", "cash (sUSD)", "units held", "claimable"):
+        parties.add_column(col, justify="right" if col != "party" else "left")
+    party_rows = []
+    for name, account in names.items():
+        units = sum(w.units(account, i) for i in ids)
+        claimable = sum(w.view("ledger", "claimable", i, account.address) for i in ids)
+        cash = w.cash(account)
+        parties.add_row(name, money(cash), money(units), money(claimable))
+        party_rows.append({"party": name, "cash": str(cash), "units": str(units), "claimable": str(claimable)})
+    receivables = Table(title=f"Purchase {purchase_id}: installments")
+    for col in ("id", "due", "face", "paid", "penalty owed", "status"):
+        receivables.add_column(col, justify="right")
+    rows = []
+    for i in ids[:4]:
+        v = w.view("ledger", "receivable", i)
+        status = Status(w.view("ledger", "statusOf", i)).name
+        due = time.strftime("%Y-%m-%d", time.gmtime(v[7]))
+        receivables.add_row(str(i), due, money(v[5]), money(v[10] + v[11]), money(v[12]), status)
+        rows.append({"id": str(i), "due": due, "face": str(v[5]), "status": status})
+    receivables.add_row("…", "", "", "", "", f"{len(ids) - 4} more Active/Overdue")
+    console.print(parties)
+    console.print(receivables)
+    exposure = w.view("ledger", "exposureOf", w.obligor.address)
+    console.print(f"Obligor exposure now {money(exposure)} sUSD; ledger holds {money(w.cash(w.chain.ledger.address))}")
+    return {"parties": party_rows, "receivables": rows, "exposure": str(exposure)}
+
+
+def run_demo(json_out: bool = False) -> int:
+    console = Console(stderr=json_out)
+    console.print("[bold]scf-ledger demo[/bold]: deploying on a fresh embedded chain…")
+    began = time.perf_counter()
+    world = create_world(connect(), start=START)
+    story = Story(console, world)
+    story.step(f"Contracts deployed on chain {world.chain.deployment.chain_id}; 8 parties registered and funded")
+    facts = _tell(story)
+    summary = _summary(console, world, facts["purchase_id"])
+    table = Table(title="Gas")
+    table.add_column("operation")
+    table.add_column("gas", justify="right")
+    for key, value in story.gas.items():
+        table.add_row(key, f"{value:,}")
+    console.print(table)
+    console.print(f"done in {time.perf_counter() - began:.1f} s")
+    if json_out:
+        print(json.dumps({"gas": story.gas, **summary}, indent=2))
+    return 0
