@@ -41,7 +41,7 @@ class Story:
 def _tell(story: Story) -> dict[str, int]:
     w = story.world
     s1, s2, s3 = w.suppliers
-    f, obligor, platform = w.financier, w.obligor, w.platform
+    f, platform = w.financier, w.platform
 
     w.at(START)
     request = w.request(12_000 * UNIT, 12, fee_bps=100)

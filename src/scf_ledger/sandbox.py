@@ -35,6 +35,11 @@ class World:
     outsider: LocalAccount
     docs: int = 0
 
+    def account_of(self, address: str) -> LocalAccount:
+        """The development account behind `address`."""
+        everyone = [self.platform, self.gateway, *self.suppliers, self.financier, self.obligor, self.obligor2]
+        return next(a for a in [*everyone, self.outsider] if a.address == address)
+
     # TIME
 
     def at(self, timestamp: int) -> None:
@@ -72,7 +77,7 @@ class World:
         )
 
     def originate(self, request: OriginationRequest, signer: LocalAccount | None = None) -> tuple[int, TxReceipt]:
-        signature = self.chain.sign_acknowledgement(signer or self.obligor, request)
+        signature = self.chain.sign_acknowledgement(signer or self.account_of(request.obligor), request)
         receipt = self.send(self.platform, "ledger", "originate", request.as_tuple(), signature)
         (event,) = self.chain.events(receipt, self.chain.ledger, "PurchaseOriginated")
         return int(event["purchaseId"]), receipt

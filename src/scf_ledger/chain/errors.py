@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from eth_abi import decode
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from scf_ledger.errors import ScfError
 
@@ -87,5 +87,7 @@ class RevertDecoder:
         if known is None:
             return ContractRevert("UnknownRevert", {"data": "0x" + raw.hex()}, "0x" + raw.hex(), function)
         name, names, types = known
-        values = decode(types, body)
+        values = [
+            to_checksum_address(v) if t == "address" else v for t, v in zip(types, decode(types, body), strict=True)
+        ]
         return ContractRevert(name, dict(zip(names, values, strict=True)), "0x" + raw.hex(), function)

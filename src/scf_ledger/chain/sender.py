@@ -105,6 +105,8 @@ class TransactionSender:
         if self.embedded:
             tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
             replay = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}
+            if "from" not in replay:
+                replay["from"] = tester.get_accounts()[0]  # a funded account, so the replay can pay its gas
             try:
                 # eth-tester's estimate_gas keeps the raw revert bytes (its call() stringifies them).
                 self._rpc(lambda: tester.estimate_gas(replay))

@@ -1,0 +1,326 @@
+"""ReceivableLedger: every external function, every custom error by name and arguments, and the known
+traps of the design (checkpoint before balance change, index rounding carry)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from eth_utils import keccak
+
+from scf_ledger.chain.client import MAX_UINT256, Kind, Status
+from tests.utils.world import UNIT, World, reverts, utc
+
+ZERO = "0x" + "00" * 20
+TERMS = (3, 5, 90, 30, 1_000)
+
+
+# ORIGINATION
+
+
+def test_originate_mints_one_id_per_installment_and_records_terms(world: World) -> None:
+    request = world.request(1_200 * UNIT, 12, fee_bps=150)
+    purchase_id, _ = world.originate(request)
+    assert world.view("ledger", "nextPurchaseId") == purchase_id + 1
+    assert world.view("ledger", "purchaseOfDocument", request.document_hash) == purchase_id
+    stored = world.view("ledger", "purchase", purchase_id)
+    assert stored[0] == world.obligor.address and stored[2] == 12
+    assert stored[6] == world.suppliers[0].address and stored[7] == 1_200 * UNIT
+    assert stored[8] == 18 * UNIT  # 1_200 sUSD * 1.5 %
+    balances = world.view(
+        "ledger", "balanceOfBatch", [world.suppliers[0].address] * 12, [(purchase_id << 8) | i for i in range(12)]
+    )
+    assert balances == [100 * UNIT] * 12
+    view = world.view("ledger", "receivable", purchase_id << 8)
+    assert view[0:2] == (purchase_id, 0)
+    assert view[4] == world.chain.token.address
+    assert view[8] == request.document_hash
+    assert world.view("ledger", "acknowledgementDigest", request.as_tuple()) != b"\x00" * 32
+
+
+def test_originate_batch_is_all_or_nothing(world: World) -> None:
+    requests = [world.request(300, 3), world.request(600, 6, obligor=world.obligor2)]
+    signatures = [
+        world.chain.sign_acknowledgement(world.obligor, requests[0]),
+        world.chain.sign_acknowledgement(world.obligor2, requests[1]),
+    ]
+    tuples = [r.as_tuple() for r in requests]
+    with reverts("LengthMismatch", left=2, right=1):
+        world.send(world.platform, "ledger", "originateBatch", tuples, signatures[:1])
+    first = world.view("ledger", "nextPurchaseId")
+    world.send(world.platform, "ledger", "originateBatch", tuples, signatures)
+    assert world.view("ledger", "nextPurchaseId") == first + 2
+    assert world.units(world.suppliers[0], ((first + 1) << 8) | 5) == 100
+    # One bad request (a reused document) rolls back the whole batch.
+    again = [world.request(300, 3), replace(world.request(300, 3), document_hash=requests[0].document_hash)]
+    sigs = [world.chain.sign_acknowledgement(world.obligor, r) for r in again]
+    with reverts("DocumentAlreadyUsed", documentHash=requests[0].document_hash, purchaseId=first):
+        world.send(world.platform, "ledger", "originateBatch", [r.as_tuple() for r in again], sigs)
+    assert world.view("ledger", "nextPurchaseId") == first + 2
+
+
+def test_originate_refuses_bad_plans(world: World) -> None:
+    with reverts("InvalidInstallmentCount", installments=2):
+        world.originate(world.request(1_000, 2))
+    with reverts("InvalidPrincipal", principal=2, installments=3):
+        world.originate(world.request(2, 3))
+    with reverts("InvalidPrincipal", principal=2**128, installments=1):
+        world.originate(world.request(2**128, 1))
+    with reverts("FeeTooHigh", feeBps=1_001, maxFeeBps=1_000):
+        world.originate(world.request(1_000, 3, fee_bps=1_001))
+    with reverts("ZeroDocumentHash"):
+        world.originate(world.request(1_000, 3, document=b"\x00" * 32))
+
+
+def test_originate_checks_the_acknowledgement(world: World) -> None:
+    world.at(utc(2027, 2, 1))
+    with reverts("AcknowledgementExpired", deadline=utc(2027, 1, 31), timestamp=utc(2027, 2, 1)):
+        world.originate(world.request(1_000, 3, deadline=utc(2027, 1, 31)))
+    with reverts("InvalidAcknowledgement", obligor=world.obligor.address):
+        world.originate(world.request(1_000, 3), signer=world.obligor2)
+    request = world.request(1_000, 3)
+    signature = world.chain.sign_acknowledgement(world.obligor, request)
+    tampered = replace(request, principal=999)
+    with reverts("InvalidAcknowledgement", obligor=world.obligor.address):
+        world.send(world.platform, "ledger", "originate", tampered.as_tuple(), signature)
+
+
+def test_originate_checks_parties_limit_freeze_blacklist(world: World) -> None:
+    with reverts("NotAnObligor", account=world.suppliers[1].address):
+        world.originate(world.request(1_000, 3, obligor=world.suppliers[1]), signer=world.suppliers[1])
+    with reverts("NotASupplier", account=world.financier.address):
+        world.originate(world.request(1_000, 3, supplier=world.financier))
+    world.buy(60_000 * UNIT, 3)
+    with reverts(
+        "CreditLimitExceeded",
+        obligor=world.obligor.address,
+        exposure=60_000 * UNIT,
+        principal=40_000 * UNIT + 1,
+        limit=100_000 * UNIT,
+    ):
+        world.originate(world.request(40_000 * UNIT + 1, 1))
+    world.originate(world.request(40_000 * UNIT, 1))  # exactly at the limit
+    reason = keccak(text="FRAUD")
+    world.send(world.platform, "registry", "setBlacklisted", world.obligor2.address, True, reason)
+    with reverts("ParticipantBlacklisted", account=world.obligor2.address):
+        world.originate(world.request(1_000, 3, obligor=world.obligor2), signer=world.obligor2)
+    world.send(world.platform, "registry", "setBlacklisted", world.obligor2.address, False, reason)
+    world.send(world.platform, "registry", "setFrozen", world.obligor2.address, True, reason)
+    with reverts("ObligorFrozen", obligor=world.obligor2.address):
+        world.originate(world.request(1_000, 3, obligor=world.obligor2), signer=world.obligor2)
+    originator = world.view("ledger", "ORIGINATOR_ROLE")
+    with reverts("AccessControlUnauthorizedAccount", account=world.outsider.address, neededRole=originator):
+        request = world.request(1_000, 3)
+        world.send(
+            world.outsider,
+            "ledger",
+            "originate",
+            request.as_tuple(),
+            world.chain.sign_acknowledgement(world.obligor, request),
+        )
+
+
+def test_lowering_a_limit_forces_nothing_on_existing_receivables(world: World) -> None:
+    ids = world.buy(3_000, 3)
+    world.send(world.platform, "registry", "setCreditLimit", world.obligor.address, 0, b"\x00" * 32)
+    world.at(utc(2027, 2, 20))
+    assert world.send(world.obligor, "ledger", "repay", ids[0], 1_000)["status"] == 1
+    world.transfer(world.suppliers[0], world.suppliers[1], ids[1], 10)
+
+
+# TRANSFERS
+
+
+def test_transfers_only_between_eligible_holders(world: World) -> None:
+    ids = world.buy(3_000, 3)
+    s1 = world.suppliers[0]
+    with reverts("NotEligibleHolder", account=world.outsider.address):
+        world.transfer(s1, world.outsider, ids[0], 1)
+    world.send(world.platform, "registry", "setBlacklisted", world.suppliers[1].address, True, b"\x00" * 32)
+    with reverts("NotEligibleHolder", account=world.suppliers[1].address):
+        world.transfer(s1, world.suppliers[1], ids[0], 1)
+    world.send(world.platform, "registry", "setBlacklisted", s1.address, True, b"\x00" * 32)
+    with reverts("NotEligibleHolder", account=s1.address):
+        world.transfer(s1, world.suppliers[2], ids[0], 1)
+    with reverts("ERC1155InsufficientBalance", sender=world.suppliers[2].address, balance=0, needed=1, tokenId=ids[0]):
+        world.transfer(world.suppliers[2], world.financier, ids[0], 1)
+
+
+def test_batch_transfer_settles_every_id(world: World) -> None:
+    ids = world.buy(3_000, 3)
+    s1, s2 = world.suppliers[0], world.suppliers[1]
+    world.at(utc(2027, 2, 20))
+    world.repay(ids[0], 130)  # fee 30, then 100 principal to holders
+    world.send(s1, "ledger", "safeBatchTransferFrom", s1.address, s2.address, ids[:2], [500, 500], b"")
+    assert world.view("ledger", "claimable", ids[0], s1.address) == 100
+    assert world.view("ledger", "claimable", ids[0], s2.address) == 0
+
+
+def test_new_holder_does_not_share_in_earlier_repayments(world: World) -> None:
+    ids = world.buy(3_000, 3, fee_bps=0)
+    s1, s2 = world.suppliers[0], world.suppliers[1]
+    world.at(utc(2027, 2, 20))
+    world.repay(ids[0], 400)
+    world.transfer(s1, s2, ids[0], 500)  # half the units move after 400 was paid
+    assert world.view("ledger", "claimable", ids[0], s2.address) == 0
+    assert world.view("ledger", "claimable", ids[0], s1.address) == 400
+    world.repay(ids[0], 200)  # now split 500/500
+    assert world.view("ledger", "claimable", ids[0], s1.address) == 500
+    assert world.view("ledger", "claimable", ids[0], s2.address) == 100
+
+
+# REPAYMENT
+
+
+def test_repay_takes_at_most_what_is_due_and_refuses_zero(world: World) -> None:
+    ids = world.buy(3_000, 3, fee_bps=100)  # fee 30 per installment
+    world.at(utc(2027, 2, 20))
+    with reverts("ZeroAmount"):
+        world.repay(ids[0], 0)
+    with reverts("UnknownReceivable", id=ids[0] + 3):
+        world.repay(ids[0] + 3, 1)
+    with reverts("UnknownReceivable", id=999 << 8):
+        world.repay(999 << 8, 1)
+    assert world.view("ledger", "amountDue", ids[0]) == 1_030
+    receipt = world.repay(ids[0], 5_000)
+    (event,) = world.chain.events(receipt, world.chain.ledger, "Repayment")
+    assert event["amount"] == 1_030
+    assert world.view("ledger", "statusOf", ids[0]) == Status.REPAID
+    assert world.view("ledger", "feesAccrued") == 30
+
+
+def test_penalty_accrues_lazily_by_whole_days_after_grace(world: World) -> None:
+    ids = world.buy(3_000_000, 3, fee_bps=0)  # face 1_000_000, due 28 Feb 2027
+    assert world.view("ledger", "statusOf", ids[0]) == Status.ACTIVE
+    world.at(utc(2027, 3, 3, 23, 59, 59))  # grace ends 3 Mar 00:00; not a whole day yet
+    assert world.view("ledger", "statusOf", ids[0]) == Status.OVERDUE
+    receipt = world.send(world.outsider, "ledger", "accruePenalty", ids[0])
+    assert world.chain.events(receipt, world.chain.ledger, "PenaltyAccrued") == []
+    world.at(utc(2027, 3, 5, 6))  # 2 whole days: 1_000_000 * 5 * 2 // 10_000 = 1_000; 6 h carried
+    receipt = world.send(world.outsider, "ledger", "accruePenalty", ids[0])
+    (event,) = world.chain.events(receipt, world.chain.ledger, "PenaltyAccrued")
+    assert (event["amount"], event["accruedUntil"]) == (1_000, utc(2027, 3, 5))
+    world.at(utc(2027, 3, 6, 1))  # the carried 6 h + 19 h = one more whole day on 1_000_000
+    assert world.view("ledger", "receivable", ids[0])[12] == 1_500
+    receipt = world.repay(ids[0], 2_000)
+    (paid,) = world.chain.events(receipt, world.chain.ledger, "Repayment")
+    assert (paid["toPenalty"], paid["toFee"], paid["toPrincipal"]) == (1_500, 0, 500)
+
+
+def test_default_and_recovery_rules(world: World) -> None:
+    ids = world.buy(3_000, 3)
+    world.at(utc(2027, 5, 29))  # 90 days after 28 Feb
+    with reverts("AccessControlUnauthorizedAccount"):
+        world.send(world.outsider, "ledger", "markDefaulted", ids[0])
+    world.send(world.platform, "ledger", "markDefaulted", ids[0])
+    with reverts("InvalidStatus", id=ids[0], status=Status.DEFAULTED):
+        world.send(world.platform, "ledger", "markDefaulted", ids[0])
+    penalty = world.view("ledger", "receivable", ids[0])[12]
+    world.at(utc(2027, 9, 1))
+    assert world.view("ledger", "receivable", ids[0])[12] == penalty  # stopped at default
+    world.repay(ids[0], MAX_UINT256)  # full recovery: Defaulted -> Repaid, never Active
+    assert world.view("ledger", "statusOf", ids[0]) == Status.REPAID
+
+
+# CLAIMS, DUST, FEES
+
+
+def test_claims_many_and_errors(world: World) -> None:
+    ids = world.buy(3_000, 3, fee_bps=0)
+    s1 = world.suppliers[0]
+    with reverts("NothingToClaim", id=ids[0], holder=s1.address):
+        world.claim(s1, ids[0])
+    world.at(utc(2027, 2, 20))
+    world.repay(ids[0], 100)
+    world.repay(ids[1], 200)
+    with reverts("ZeroAddress"):
+        world.send(s1, "ledger", "claim", ids[0], ZERO)
+    before = world.cash(world.suppliers[2])
+    receipt = world.send(s1, "ledger", "claimMany", [ids[0], ids[1], ids[2]], world.suppliers[2].address)
+    assert [e["amount"] for e in world.chain.events(receipt, world.chain.ledger, "Claimed")] == [100, 200]
+    assert world.cash(world.suppliers[2]) - before == 300
+    with reverts("ZeroAddress"):
+        world.send(s1, "ledger", "claimMany", [ids[0]], ZERO)
+
+
+def test_index_rounding_never_loses_a_tiny_repayment(world: World) -> None:
+    # One installment of 2**100 units: 1 base unit raises the index by 1e27 / 2**100 = 0 (carried).
+    face = 2**100
+    world.send(world.platform, "registry", "setCreditLimit", world.obligor.address, 2**128 - 1, b"\x00" * 32)
+    world.send(world.platform, "token", "mint", world.obligor.address, face)
+    (token_id,) = world.buy(face, 1, fee_bps=0)
+    world.at(utc(2027, 2, 10))
+    world.repay(token_id, 1)
+    assert world.view("ledger", "receivable", token_id)[14] == 0  # index unchanged, 1e27 carried
+    world.repay(token_id, MAX_UINT256)
+    holder = world.suppliers[0]
+    # The carried 1e27 joins the final increment: the holder receives every unit, nothing is left over.
+    assert world.claim(holder, token_id) == face
+    with reverts("NothingToSweep", id=token_id):
+        world.send(world.platform, "ledger", "sweepDust", token_id, world.platform.address)
+    assert world.cash(world.chain.ledger.address) == 0
+
+
+def test_sweep_and_fees_errors(world: World) -> None:
+    ids = world.buy(3_000, 3, fee_bps=0)
+    with reverts("InvalidStatus", id=ids[0], status=Status.ACTIVE):
+        world.send(world.platform, "ledger", "sweepDust", ids[0], world.platform.address)
+    world.at(utc(2027, 2, 20))
+    world.repay(ids[0], MAX_UINT256)
+    world.claim(world.suppliers[0], ids[0])
+    with reverts("NothingToSweep", id=ids[0]):
+        world.send(world.platform, "ledger", "sweepDust", ids[0], world.platform.address)
+    with reverts("ZeroAddress"):
+        world.send(world.platform, "ledger", "sweepDust", ids[0], ZERO)
+    with reverts("ZeroAmount"):
+        world.send(world.platform, "ledger", "withdrawFees", world.platform.address)
+    with reverts("ZeroAddress"):
+        world.send(world.platform, "ledger", "withdrawFees", ZERO)
+
+
+# ADMIN
+
+
+def test_terms_pause_and_views(world: World) -> None:
+    assert world.view("ledger", "terms") == TERMS
+    with reverts("InvalidTerms"):
+        world.send(world.platform, "ledger", "setTerms", (90, 5, 90, 30, 1_000))
+    with reverts("InvalidTerms"):
+        world.send(world.platform, "ledger", "setTerms", (3, 5, 90, 30, 10_001))
+    receipt = world.send(world.platform, "ledger", "setTerms", (5, 7, 60, 0, 500))
+    assert tuple(world.chain.events(receipt, world.chain.ledger, "TermsSet")[0]["terms"].values()) == (5, 7, 60, 0, 500)
+    ids = world.buy(1_000, 1, fee_bps=100)  # interest-free days now 0: the fee applies
+    assert world.view("ledger", "receivable", ids[0])[6] == 10
+    obligor, status, _due, index = world.view("ledger", "financingTerms", ids[0])
+    assert (obligor, status, index) == (world.obligor.address, Status.ACTIVE, 0)
+    assert world.view("ledger", "supportsInterface", bytes.fromhex("d9b67a26"))  # ERC-1155
+
+    pauser = world.view("ledger", "PAUSER_ROLE")
+    with reverts("AccessControlUnauthorizedAccount", account=world.outsider.address, neededRole=pauser):
+        world.send(world.outsider, "ledger", "pause")
+    world.send(world.platform, "ledger", "pause")
+    for action in (
+        lambda: world.repay(ids[0], 1),
+        lambda: world.transfer(world.suppliers[0], world.suppliers[1], ids[0], 1),
+        lambda: world.originate(world.request(1_000, 3)),
+        lambda: world.send(world.suppliers[0], "ledger", "claim", ids[0], world.suppliers[0].address),
+        lambda: world.send(world.outsider, "ledger", "accruePenalty", ids[0]),
+    ):
+        with reverts("EnforcedPause"):
+            action()
+    world.send(world.platform, "ledger", "unpause")
+    world.repay(ids[0], 1)
+
+
+def test_single_installment_within_interest_free_period_has_no_fee(world: World) -> None:
+    world.at(utc(2027, 2, 1))  # 1 Feb -> 1 Mar is 28 days <= 30: fee-free
+    (free,) = world.buy(1_000_000, 1, fee_bps=100)
+    assert world.view("ledger", "receivable", free)[6] == 0
+    world.at(utc(2027, 3, 1))  # 1 Mar -> 1 Apr is 31 days > 30: the fee applies
+    (paid,) = world.buy(1_000_000, 1, fee_bps=100)
+    assert world.view("ledger", "receivable", paid)[6] == 10_000
+
+
+def test_registry_kind_check_uses_obligor_kind(world: World) -> None:
+    world.send(world.platform, "registry", "register", world.outsider.address, int(Kind.OBLIGOR))
+    with reverts("CreditLimitExceeded", obligor=world.outsider.address, exposure=0, principal=1_000, limit=0):
+        world.originate(world.request(1_000, 3, obligor=world.outsider), signer=world.outsider)
