@@ -52,6 +52,7 @@ contract FinancingMarket is IFinancingMarket, AccessControl, Pausable, EIP712, R
         whenNotPaused
         returns (uint256 price)
     {
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp > offer.expiry) revert OfferExpired(offer.expiry, block.timestamp);
         uint256 filled = _filled[offer.financier][offer.nonce];
         if (filled == CANCELLED) revert OfferWasCancelled(offer.financier, offer.nonce);

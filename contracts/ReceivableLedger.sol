@@ -103,6 +103,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         returns (uint256 purchaseId)
     {
         purchaseId = nextPurchaseId;
+        // forge-lint: disable-next-line(unsafe-typecast) -- one id per purchase: 2^64 purchases cannot happen
         nextPurchaseId = uint64(purchaseId + 1);
         _originate(purchaseId, request, signature, _terms);
     }
@@ -120,6 +121,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         for (uint256 i; i < requests.length; ++i) {
             _originate(firstPurchaseId + i, requests[i], signatures[i], terms_);
         }
+        // forge-lint: disable-next-line(unsafe-typecast) -- one id per purchase: 2^64 purchases cannot happen
         nextPurchaseId = uint64(firstPurchaseId + requests.length);
     }
 
@@ -133,6 +135,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (!ReceivableMath.isValidInstallmentCount(n)) revert InvalidInstallmentCount(n);
         if (r.principal < n || r.principal > type(uint128).max) revert InvalidPrincipal(r.principal, n);
         if (r.feeBps > terms_.maxFeeBps) revert FeeTooHigh(r.feeBps, terms_.maxFeeBps);
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp > r.deadline) revert AcknowledgementExpired(r.deadline, block.timestamp);
         if (r.documentHash == bytes32(0)) revert ZeroDocumentHash();
         uint256 usedBy = purchaseOfDocument[r.documentHash];
@@ -150,6 +153,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         purchaseOfDocument[r.documentHash] = purchaseId;
         _purchases[purchaseId] = Purchase({
             obligor: r.obligor,
+            // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
             startDay: uint32(startDay), // Safe cast: day numbers fit 32 bits for 11 million years.
             installments: n,
             graceDays: terms_.graceDays,
@@ -157,6 +161,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
             defaultDays: terms_.defaultDays,
             originator: r.supplier,
             principal: uint128(r.principal), // Safe cast: checked above.
+            // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
             feePerInstallment: uint128(fee), // Safe cast: fee * n + principal <= uint128 max.
             documentHash: r.documentHash
         });
@@ -214,7 +219,9 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         ReceivableMath.Allocation memory a = ReceivableMath.allocate(taken, penalty, p.feePerInstallment, paid);
 
         // Safe casts: what is left of the penalty <= penalty, and paid + fee + principal <= face + fee < 2^128.
+        // forge-lint: disable-next-line(unsafe-typecast) -- see "Safe casts" above
         s.penaltyOwed = uint128(penalty - a.toPenalty);
+        // forge-lint: disable-next-line(unsafe-typecast) -- see "Safe casts" above
         s.paid = uint128(paid + a.toFee + a.toPrincipal);
         _distribute(s, a.toPenalty + a.toPrincipal, face);
         if (a.toFee != 0) feesAccrued += a.toFee;
@@ -233,6 +240,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (amount == 0) return;
         (uint256 delta, uint256 remainder) = ReceivableMath.indexIncrement(amount, face, s.remainder);
         s.index = (s.index + delta).toUint128();
+        // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
         s.remainder = uint128(remainder); // Safe cast: remainder < face < 2^128.
     }
 
@@ -250,6 +258,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         ReceivableState storage s = _states[id];
         if (s.status != Status.Active) revert InvalidStatus(id, s.status);
         uint256 defaultableAt = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.defaultDays) * 1 days;
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < defaultableAt) revert DefaultTooEarly(id, defaultableAt);
         // Penalty accrues up to the default, then stops.
         _accrue(id, p, s, face);
@@ -317,6 +326,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         amount = total / ReceivableMath.SCALE;
         if (amount == 0) revert NothingToSweep(id);
         s.remainder = 0;
+        // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
         s.dustScaled = uint128(total - amount * ReceivableMath.SCALE); // Safe cast: < SCALE.
         emit DustSwept(id, to, amount);
         settlementToken.safeTransfer(to, amount);
@@ -414,6 +424,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         (uint256 pending,) = _pendingPenalty(id, p, s, face);
         uint256 penalty = s.penaltyOwed + pending;
         v.purchaseId = id >> 8;
+        // forge-lint: disable-next-line(unsafe-typecast) -- masked to 8 bits
         v.installment = uint8(id & 0xff);
         v.obligor = p.obligor;
         v.originator = p.originator;
@@ -490,6 +501,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     }
 
     function _statusOf(Status stored, uint256 dueDate) internal view returns (Status) {
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (stored == Status.Active && block.timestamp > dueDate) return Status.Overdue;
         return stored;
     }
@@ -504,6 +516,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (s.status != Status.Active) return (0, 0);
         uint256 point = s.accruedUntil;
         if (point == 0) point = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < point + 1 days) return (0, 0);
         uint256 elapsedDays = (block.timestamp - point) / 1 days;
         added = ReceivableMath.penaltyFor(face + p.feePerInstallment - s.paid, p.penaltyBpsPerDay, elapsedDays);

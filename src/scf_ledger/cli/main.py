@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +53,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_out=args.json)
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scf_ledger.bench.gas import measure_gas
+    from scf_ledger.chain.connection import connect
+
+    console = Console(stderr=True)
+    holders = 100 if args.quick else 1_000
+    results = measure_gas(connect(args.rpc_url), holders=holders, progress=lambda m: console.print(f"… {m}"))
+    table = Table(title="Gas per operation (receipts, 21,000 base included)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in results.items():
+        table.add_row(key, f"{value:,.4f}" if "ratio" in key else f"{value:,.0f}")
+    console.print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scf", description="Supply-chain receivables ledger")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_deploy)
 
+    p = sub.add_parser("bench", help="measure gas of every lifecycle operation (DESIGN §8)")
+    p.add_argument("--rpc-url", help="JSON-RPC node; the embedded chain when omitted")
+    p.add_argument("--quick", action="store_true", help="100 holders instead of 1,000 for the claim ratio")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.set_defaults(func=_cmd_bench)
+
     p = sub.add_parser("demo", help="run the whole story on the embedded chain")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_demo)
@@ -84,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("SCF_DEBUG"):
+            raise
+        print(
+            f"scf {args.command}: internal error {type(exc).__name__}: {exc} (SCF_DEBUG=1 shows more)", file=sys.stderr
+        )
+        return 70
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""Gas of each lifecycle operation, measured from real receipts (21,000 base gas included), per DESIGN §8."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from web3 import Web3
+
+from scf_ledger.chain.client import Kind, Offer
+from scf_ledger.chain.connection import dev_account, fund_gas
+from scf_ledger.sandbox import UNIT, World, create_world, utc
+
+START = utc(2027, 1, 31, 12)
+ZERO = "0x" + "00" * 20
+
+
+def _crowd(world: World, token_id: int, holders: int, progress: Callable[[str], None]) -> None:
+    """Spreads one unit-lot of `token_id` to `holders - 1` new registered holders (the seller stays one)."""
+    seller = world.suppliers[0]
+    for i in range(holders - 1):
+        account = dev_account(f"bench-holder-{i}")
+        world.chain.sender.run(lambda a=account: fund_gas(world.w3, a.address, 10**17))
+        world.send(world.platform, "registry", "register", account.address, int(Kind.SUPPLIER))
+        world.transfer(seller, account, token_id, 1)
+        if (i + 1) % 250 == 0:
+            progress(f"{i + 1} holders of id {token_id}")
+
+
+def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] = lambda _: None) -> dict[str, float]:
+    """Deploys a fresh system on `w3` and measures every operation of the lifecycle."""
+    world = create_world(w3, start=START)
+    s1, s2, f = world.suppliers[0], world.suppliers[1], world.financier
+    world.at(START)
+    world.buy(12_000 * UNIT, 12)  # the obligor already has exposure before the measured origination
+    _, receipt = world.originate(world.request(12_000 * UNIT, 12))
+    gas: dict[str, float] = {"gas.originate_per_installment": receipt["gasUsed"] / 12}
+    # A face of 1_000_000_001 units does not divide the index scale, so claims leave a scaled residue as
+    # they usually do; a face that divides it exactly would earn a storage refund and flatter one side.
+    ids = world.buy(12_000 * UNIT + 12, 12)
+
+    world.at(utc(2027, 2, 1))
+    gas["gas.transfer"] = world.transfer(s1, s2, ids[0], 100 * UNIT)["gasUsed"]
+
+    offer = Offer(f.address, ids[0], ZERO, 1_200, 1, 500 * UNIT, utc(2027, 2, 20), nonce=1)
+    signature = world.chain.sign_offer(f, offer)
+    receipt = world.send(s1, "market", "acceptOffer", offer.as_tuple(), signature, ids[0], 200 * UNIT)
+    gas["gas.accept_offer"] = receipt["gasUsed"]
+
+    world.at(utc(2027, 2, 10))
+    world.repay(ids[1], 500 * UNIT)  # an earlier repayment elsewhere: not the deployment's first ever
+    gas["gas.repay_first"] = world.repay(ids[0], 300 * UNIT)["gasUsed"]
+    gas["gas.repay"] = world.repay(ids[0], 100 * UNIT)["gasUsed"]
+    world.claim(s1, ids[1])
+    gas["gas.claim"] = world.send(s1, "ledger", "claim", ids[0], s1.address)["gasUsed"]
+
+    # Claim with 1 holder versus `holders` holders: same storage history, measured alike.
+    alone, crowded = ids[2], ids[3]
+    progress(f"spreading id {crowded} over {holders} holders")
+    _crowd(world, crowded, holders, progress)
+    for token_id in (alone, crowded):
+        world.repay(token_id, 500 * UNIT)
+    claim_alone = world.send(s1, "ledger", "claim", alone, s1.address)["gasUsed"]
+    claim_crowded = world.send(s1, "ledger", "claim", crowded, s1.address)["gasUsed"]
+    gas["gas.claim_1_holder"] = claim_alone
+    gas[f"gas.claim_{holders}_holders"] = claim_crowded
+    gas[f"gas.claim_ratio_{holders}_vs_1"] = round(claim_crowded / claim_alone, 4)
+    return gas

@@ -1,0 +1,208 @@
+"""Money rules of DESIGN §3 in pure Python: every rounding edge, and properties with hypothesis."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scf_ledger.domain import money
+from scf_ledger.domain.errors import DomainError, InvalidAmount, InvalidDate, InvalidPlan
+from scf_ledger.sandbox import utc
+
+MAX = money.MAX_AMOUNT
+DAY = money.SECONDS_PER_DAY
+
+
+def test_domain_imports_no_chain_web_or_database() -> None:
+    import subprocess
+
+    code = (
+        "import sys, scf_ledger.domain.money, scf_ledger.domain.errors;"
+        "bad = [m for m in ('web3', 'fastapi', 'sqlalchemy', 'eth_account') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# SCHEDULE
+
+
+@pytest.mark.parametrize("n", money.INSTALLMENT_COUNTS)
+@pytest.mark.parametrize("principal", [24, 25, 1_000_000_001, MAX])
+def test_installments_sum_to_principal_and_last_takes_the_rest(principal: int, n: int) -> None:
+    parts = [money.principal_of(principal, n, i) for i in range(n)]
+    assert sum(parts) == principal
+    assert all(p == principal // n for p in parts[:-1])
+    assert parts[-1] - parts[0] < n
+
+
+def test_smallest_plan_is_one_unit_per_installment() -> None:
+    assert [money.principal_of(24, 24, i) for i in range(24)] == [1] * 24
+    with pytest.raises(InvalidPlan, match="at least one unit"):
+        money.principal_of(23, 24, 0)
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "index", "due"),
+    [
+        (utc(2027, 1, 31, 12), 0, utc(2027, 2, 28)),  # clamped to February's end
+        (utc(2028, 1, 31, 12), 0, utc(2028, 2, 29)),  # leap year
+        (utc(2027, 1, 31, 12), 1, utc(2027, 3, 31)),  # back to the 31st
+        (utc(2027, 1, 31, 12), 2, utc(2027, 4, 30)),
+        (utc(2027, 11, 30), 2, utc(2028, 2, 29)),  # across the year end into a leap February
+        (utc(2027, 12, 15, 23, 59, 59), 0, utc(2028, 1, 15)),  # due at 00:00 UTC of the day
+        (utc(2024, 2, 29), 11, utc(2025, 2, 28)),
+        (utc(2024, 2, 29), 23, utc(2026, 2, 28)),  # n = 24
+        (utc(2100, 1, 29), 0, utc(2100, 2, 28)),  # 2100 is not a leap year
+        (utc(2000, 1, 29), 0, utc(2000, 2, 29)),  # 2000 is
+    ],
+)
+def test_due_dates(confirmed: int, index: int, due: int) -> None:
+    assert money.due_date(confirmed, index) == due
+
+
+@pytest.mark.parametrize(
+    ("principal", "fee_bps", "fee"),
+    [(50, 100, 1), (49, 100, 0), (150, 100, 2), (1_000_000_001, 100, 10_000_000), (MAX, 10_000, MAX), (7, 0, 0)],
+)
+def test_fee_rounds_half_up(principal: int, fee_bps: int, fee: int) -> None:
+    assert money.fee_per_installment(principal, 3 if principal >= 3 else 1, fee_bps, utc(2027, 1, 1)) == fee
+
+
+def test_single_installment_within_interest_free_period_is_free() -> None:
+    assert money.fee_per_installment(1_000_000, 1, 100, utc(2027, 2, 1)) == 0  # 28 days
+    assert money.fee_per_installment(1_000_000, 1, 100, utc(2027, 4, 1)) == 0  # 30 days
+    assert money.fee_per_installment(1_000_000, 1, 100, utc(2027, 3, 1)) == 10_000  # 31 days
+    assert money.fee_per_installment(1_000_000, 1, 100, utc(2027, 3, 1), interest_free_days=31) == 0
+    assert money.fee_per_installment(1_000_000, 3, 100, utc(2027, 2, 1)) == 10_000
+
+
+def test_schedule_is_consistent() -> None:
+    plan = money.schedule(1_000_000_001, 3, 100, utc(2027, 1, 31, 12))
+    assert [i.principal for i in plan] == [333_333_333, 333_333_333, 333_333_335]
+    assert {i.fee for i in plan} == {10_000_000}
+    assert [i.due_date for i in plan] == [utc(2027, 2, 28), utc(2027, 3, 31), utc(2027, 4, 30)]
+
+
+# PENALTY
+
+
+def test_penalty_waits_for_grace_and_counts_whole_days() -> None:
+    due = utc(2027, 2, 28)
+    start = due + 3 * DAY
+    assert money.accrue_penalty(1_000_000, 5, due, 3, None, start + DAY - 1) == money.PenaltyAccrual(0, start)
+    assert money.accrue_penalty(1_000_000, 5, due, 3, None, start + DAY) == money.PenaltyAccrual(500, start + DAY)
+    # 2 days and 6 hours: 2 days charged, the 6 hours carried by the new accrual point.
+    step = money.accrue_penalty(1_000_000, 5, due, 3, None, start + 2 * DAY + 6 * 3600)
+    assert step == money.PenaltyAccrual(1_000, start + 2 * DAY)
+    again = money.accrue_penalty(1_000_000, 5, due, 3, step.accrued_until, start + 3 * DAY + 1)
+    assert again == money.PenaltyAccrual(500, start + 3 * DAY)
+    assert money.accrue_penalty(1_999, 5, due, 3, None, start + DAY).added == 0  # rounds down
+    assert money.accrue_penalty(0, 5, due, 3, None, start + 100 * DAY).added == 0
+
+
+# ALLOCATION AND INDEX
+
+
+def test_allocation_order_penalty_fee_principal() -> None:
+    assert money.allocate(100, 30, 50, 0) == money.Allocation(30, 50, 20)
+    assert money.allocate(20, 30, 50, 0) == money.Allocation(20, 0, 0)
+    assert money.allocate(100, 0, 50, 40) == money.Allocation(0, 10, 90)
+    assert money.allocate(100, 0, 50, 60) == money.Allocation(0, 0, 100)
+    assert money.allocate(0, 0, 0, 0).total == 0
+
+
+@given(
+    amount=st.integers(0, MAX),
+    penalty=st.integers(0, MAX),
+    fee=st.integers(0, MAX),
+    paid=st.integers(0, MAX),
+)
+def test_allocation_conserves_money(amount: int, penalty: int, fee: int, paid: int) -> None:
+    a = money.allocate(amount, penalty, fee, paid)
+    assert a.total == amount
+    assert min(a.to_penalty, a.to_fee, a.to_principal) >= 0
+    assert a.to_penalty <= penalty and a.to_fee <= max(fee - paid, 0)
+
+
+@given(
+    supply=st.integers(1, MAX),
+    payments=st.lists(st.integers(0, MAX // 64), min_size=1, max_size=20),
+    balances=st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
+)
+def test_claims_never_exceed_what_was_paid_in(supply: int, payments: list[int], balances: list[int]) -> None:
+    # Split `supply` among holders in proportion to `balances`; the last one takes the rest.
+    total_weight = sum(balances)
+    held = [supply * b // total_weight for b in balances[:-1]]
+    held.append(supply - sum(held))
+    index = remainder = 0
+    for amount in payments:
+        delta, remainder = money.index_increment(amount, supply, remainder)
+        index += delta
+        assert remainder < supply
+    claims = [money.claimable(0, h, index, 0) for h in held]
+    paid_in = sum(payments)
+    assert sum(claims) <= paid_in
+    # What is not claimed is only rounding: under one unit per holder plus the carried remainder.
+    assert paid_in - sum(claims) <= len(held) + remainder // money.SCALE + 1
+
+
+def test_tiny_repayment_is_carried_not_lost() -> None:
+    supply = 2**100
+    delta, remainder = money.index_increment(1, supply, 0)
+    assert (delta, remainder) == (0, money.SCALE)
+    delta, remainder = money.index_increment(supply - 1, supply, remainder)
+    assert (delta, remainder) == (money.SCALE, 0)
+
+
+# PRICE
+
+
+def test_price_examples() -> None:
+    due = utc(2027, 2, 28)
+    assert money.price_for_units(100_000_000, 0, 1_200, due, due - 18 * DAY) == 99_400_000
+    assert money.price_for_units(1_000, 0, 3_600, due, due - 10 * DAY) == 990
+    assert money.price_for_units(1_000, 0, 9_999, due, due) == 1_000  # at maturity: no discount
+    assert money.price_for_units(1_000, 0, 9_999, due, due + DAY) == 1_000
+    assert money.price_for_units(500, 10**26, 0, due, due) == 450  # seller keeps what was paid
+    assert money.price_for_units(1_000, 0, 65_535, due, due - 720 * DAY) == 0  # never negative
+    assert money.price_for_units(0, 0, 1_200, due, 0) == 0
+
+
+@given(
+    units=st.integers(0, MAX),
+    paid=st.integers(0, money.SCALE),
+    rate=st.integers(0, 65_535),
+    due=st.integers(0, 2**40),
+    now=st.integers(0, 2**40),
+)
+def test_price_is_between_zero_and_units(units: int, paid: int, rate: int, due: int, now: int) -> None:
+    price = money.price_for_units(units, paid, rate, due, now)
+    assert 0 <= price <= money.value_of_units(units, paid) <= units
+
+
+# BAD INPUT
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "10", MAX + 1])
+def test_amounts_must_be_integers_in_range(bad: object) -> None:
+    with pytest.raises(InvalidAmount) as info:
+        money.check_amount("principal", bad)  # type: ignore[arg-type]
+    assert "principal" in str(info.value) and isinstance(info.value, DomainError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bad_plans_and_dates_have_typed_errors() -> None:
+    with pytest.raises(InvalidPlan, match="one of"):
+        money.schedule(1_000, 2, 100, 0)
+    with pytest.raises(InvalidPlan, match="out of range"):
+        money.principal_of(1_000, 3, 3)
+    with pytest.raises(InvalidDate):
+        money.due_date(-1, 0)
+    with pytest.raises(InvalidAmount):
+        money.fee_per_installment(1_000, 3, 10_001, 0)
+    with pytest.raises(InvalidAmount):
+        money.index_increment(1, 0, 0)
