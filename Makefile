@@ -27,7 +27,7 @@ test-python: install
 	$(BIN)/python -m pytest -q
 
 test-forge: install
-	$(FORGE) test -q
+	$(FORGE) test
 
 demo: compile
 	$(BIN)/scf demo
