@@ -18,12 +18,16 @@ import {ReceivableMath} from "./libraries/ReceivableMath.sol";
 
 /// @title ReceivableLedger
 /// @notice ERC-1155 ledger of installment receivables with O(1) pro-rata repayment distribution.
-/// @dev Invariants:
+/// @dev Pro rata without loops: each id keeps `distributed`, the cumulative penalty + principal paid to its
+/// holders. A holder is owed `balance * (distributed - snapshot) / face` since its snapshot: the index is
+/// scaled by the face itself, so nothing rounds when money comes in; each holder's rounding (< 1 unit) is
+/// carried as a residue and divided once, at claim.
+/// Invariants:
 /// - the supply of id is its face (principal_i), fixed at mint: units are never minted again nor burned;
-/// - Σ over holders of (accruedScaled + balance * (index - snapshot)) + remainder + dust = distributed * SCALE,
-///   so Σ claimed + Σ claimable + swept <= Σ distributed to holders;
+/// - Σ over holders of (accruedUnits * face + residue + balance * (distributed - snapshot)) + dust = distributed * face,
+///   so Σ claimed + Σ claimable + swept <= Σ distributed;
 /// - a holder's checkpoint is settled in `_update` before its balance changes;
-/// - Defaulted and Repaid are terminal except Defaulted -> Repaid on full recovery.
+/// - paid == face + fee is Repaid, terminal; Defaulted never returns to Active (full recovery makes it Repaid).
 contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -52,15 +56,23 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         bytes32 documentHash;
     }
 
-    /// @dev Per-installment repayment state; all zero at mint, so origination writes none of it.
+    /// @dev What every repayment writes: one slot, zero at mint, so origination writes none of it.
     struct ReceivableState {
-        uint128 index; // cumulative (penalty + principal) paid per unit, scaled by SCALE
-        uint128 paid; // fee + principal paid (penalty excluded); fee is paid first
-        uint128 remainder; // carry of index increments, < face
+        uint128 distributed; // Σ penalty + principal paid to holders
+        uint128 paid; // Σ fee + principal paid (penalty excluded); fee is paid first; face + fee = Repaid
+    }
+
+    /// @dev Touched only once an installment is past due + grace, or defaulted.
+    struct LateState {
         uint128 penaltyOwed; // accrued and unpaid
-        uint128 dustScaled; // claim residues after Repaid, swept to the platform
         uint40 accruedUntil; // last penalty accrual point; 0 = not started (due + grace)
-        Status status; // Active, Defaulted or Repaid (Overdue is derived)
+        bool defaulted;
+    }
+
+    /// @dev A holder's checkpoint on one id: one slot.
+    struct Checkpoint {
+        uint128 snapshot; // `distributed` when last settled
+        uint128 residue; // numerator carried below one unit, < face
     }
 
     IERC20 public immutable settlementToken;
@@ -73,8 +85,10 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     mapping(uint256 purchaseId => Purchase) internal _purchases;
     mapping(bytes32 documentHash => uint256 purchaseId) public purchaseOfDocument;
     mapping(uint256 id => ReceivableState) internal _states;
-    mapping(uint256 id => mapping(address holder => uint256)) internal _indexSnapshot;
-    mapping(uint256 id => mapping(address holder => uint256)) internal _accruedScaled;
+    mapping(uint256 id => LateState) internal _late;
+    mapping(uint256 id => uint256 residues) internal _dust;
+    mapping(uint256 id => mapping(address holder => Checkpoint)) internal _checkpoints;
+    mapping(uint256 id => mapping(address holder => uint256 units)) internal _accruedUnits;
     mapping(address obligor => uint256) public exposureOf;
 
     constructor(IERC20 settlementToken_, IParticipantRegistry registry_, address admin, Terms memory terms_)
@@ -208,72 +222,76 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     function repay(uint256 id, uint256 maxAmount) external nonReentrant whenNotPaused returns (uint256 taken) {
         if (maxAmount == 0) revert ZeroAmount();
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
-        if (s.status == Status.Repaid) revert InvalidStatus(id, Status.Repaid);
-        _accrue(id, p, s, face);
+        ReceivableState memory s = _states[id];
+        uint256 fee = p.feePerInstallment;
+        if (s.paid == face + fee) revert InvalidStatus(id, Status.Repaid);
+        // On time (before due + grace + 1 day) there is no penalty and no default: the late slot is not read.
+        uint256 penalty = _isLate(id, p) ? _accrue(id, p, face, fee, s.paid) : 0;
 
-        uint256 penalty = s.penaltyOwed;
-        uint256 paid = s.paid;
-        uint256 owed = penalty + face + p.feePerInstallment - paid;
+        uint256 owed = penalty + face + fee - s.paid;
         taken = maxAmount < owed ? maxAmount : owed;
-        ReceivableMath.Allocation memory a = ReceivableMath.allocate(taken, penalty, p.feePerInstallment, paid);
+        ReceivableMath.Allocation memory a = ReceivableMath.allocate(taken, penalty, fee, s.paid);
 
-        // Safe casts: what is left of the penalty <= penalty, and paid + fee + principal <= face + fee < 2^128.
-        // forge-lint: disable-next-line(unsafe-typecast) -- see "Safe casts" above
-        s.penaltyOwed = uint128(penalty - a.toPenalty);
-        // forge-lint: disable-next-line(unsafe-typecast) -- see "Safe casts" above
-        s.paid = uint128(paid + a.toFee + a.toPrincipal);
-        _distribute(s, a.toPenalty + a.toPrincipal, face);
+        // Safe casts: distributed <= face + all penalty, checked by toUint128; paid <= face + fee < 2^128.
+        _states[id] = ReceivableState({
+            distributed: (uint256(s.distributed) + a.toPenalty + a.toPrincipal).toUint128(),
+            paid: uint128(s.paid + a.toFee + a.toPrincipal)
+        });
+        if (a.toPenalty != 0) _late[id].penaltyOwed = uint128(penalty - a.toPenalty);
         if (a.toFee != 0) feesAccrued += a.toFee;
         if (a.toPrincipal != 0) exposureOf[p.obligor] -= a.toPrincipal;
-        if (taken == owed) {
-            s.status = Status.Repaid;
-            emit ReceivableRepaid(id);
-        }
+        if (taken == owed) emit ReceivableRepaid(id);
         emit Repayment(id, msg.sender, taken, a.toPenalty, a.toFee, a.toPrincipal);
 
         settlementToken.safeTransferFrom(msg.sender, address(this), taken);
     }
 
-    /// @dev Raises the paid-per-unit index by `amount` over the `face` units, carrying the remainder.
-    function _distribute(ReceivableState storage s, uint256 amount, uint256 face) internal {
-        if (amount == 0) return;
-        (uint256 delta, uint256 remainder) = ReceivableMath.indexIncrement(amount, face, s.remainder);
-        s.index = (s.index + delta).toUint128();
-        // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
-        s.remainder = uint128(remainder); // Safe cast: remainder < face < 2^128.
-    }
-
     /// @inheritdoc IReceivableLedger
     function accruePenalty(uint256 id) external whenNotPaused returns (uint256 penaltyOwed) {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
-        _accrue(id, p, s, face);
-        return s.penaltyOwed;
+        if (!_isLate(id, p)) return 0;
+        return _accrue(id, p, face, p.feePerInstallment, _states[id].paid);
     }
 
     /// @inheritdoc IReceivableLedger
     function markDefaulted(uint256 id) external onlyRole(PLATFORM_ROLE) whenNotPaused {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
-        if (s.status != Status.Active) revert InvalidStatus(id, s.status);
+        uint256 fee = p.feePerInstallment;
+        uint256 paid = _states[id].paid;
+        LateState storage late = _late[id];
+        if (paid == face + fee) revert InvalidStatus(id, Status.Repaid);
+        if (late.defaulted) revert InvalidStatus(id, Status.Defaulted);
         uint256 defaultableAt = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.defaultDays) * 1 days;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < defaultableAt) revert DefaultTooEarly(id, defaultableAt);
         // Penalty accrues up to the default, then stops.
-        _accrue(id, p, s, face);
-        s.status = Status.Defaulted;
+        uint256 penalty = _accrue(id, p, face, fee, paid);
+        late.defaulted = true;
         address obligor = p.obligor;
-        emit ReceivableDefaulted(id, obligor, s.penaltyOwed + face + p.feePerInstallment - s.paid);
+        emit ReceivableDefaulted(id, obligor, penalty + face + fee - paid);
         registry.setFrozen(obligor, true, "DEFAULT");
     }
 
-    /// @dev Brings the penalty up to date: whole days since the last accrual point, partial days carried.
-    function _accrue(uint256 id, Purchase storage p, ReceivableState storage s, uint256 face) internal {
-        (uint256 added, uint256 newPoint) = _pendingPenalty(id, p, s, face);
-        if (newPoint == 0) return;
-        s.penaltyOwed = (s.penaltyOwed + added).toUint128();
-        s.accruedUntil = newPoint.toUint40();
+    /// @dev True once a whole day has passed after due + grace: only then can penalty or default exist
+    /// (setTerms keeps defaultDays > graceDays).
+    function _isLate(uint256 id, Purchase storage p) internal view returns (bool) {
+        uint256 start = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
+        return block.timestamp >= start + 1 days;
+    }
+
+    /// @dev Brings the penalty up to date and returns what is owed: whole days since the last accrual point,
+    /// partial days carried by the point. Nothing accrues once defaulted or fully paid.
+    function _accrue(uint256 id, Purchase storage p, uint256 face, uint256 fee, uint256 paid)
+        internal
+        returns (uint256 penaltyOwed)
+    {
+        LateState storage late = _late[id];
+        (uint256 added, uint256 newPoint) = _pendingPenalty(id, p, late, face + fee - paid);
+        penaltyOwed = late.penaltyOwed + added;
+        if (newPoint == 0) return penaltyOwed;
+        late.penaltyOwed = penaltyOwed.toUint128();
+        late.accruedUntil = newPoint.toUint40();
         emit PenaltyAccrued(id, added, newPoint);
     }
 
@@ -302,32 +320,36 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     }
 
     function _claim(uint256 id, address receiver) internal returns (uint256 amount) {
-        ReceivableState storage s = _states[id];
-        _settle(id, msg.sender, s.index);
-        uint256 accrued = _accruedScaled[id][msg.sender];
-        amount = accrued / ReceivableMath.SCALE;
+        (Purchase storage p, uint256 face) = _purchaseOf(id);
+        ReceivableState memory s = _states[id];
+        Checkpoint memory c = _checkpoints[id][msg.sender];
+        uint256 residue;
+        (amount, residue) =
+            ReceivableMath.shareOf(balanceOf(msg.sender, id), s.distributed - c.snapshot, c.residue, face);
+        uint256 settled = _accruedUnits[id][msg.sender];
+        amount += settled;
         if (amount == 0) return 0;
-        uint256 residue = accrued - amount * ReceivableMath.SCALE;
-        if (s.status == Status.Repaid) {
+        if (settled != 0) _accruedUnits[id][msg.sender] = 0;
+        if (s.paid == face + p.feePerInstallment) {
             // Nothing more will ever be distributed on this id: the residue is dust for the platform.
-            s.dustScaled = (s.dustScaled + residue).toUint128();
+            _dust[id] += residue;
             residue = 0;
         }
-        _accruedScaled[id][msg.sender] = residue;
+        // Safe cast: residue < face < 2^128.
+        _checkpoints[id][msg.sender] = Checkpoint({snapshot: s.distributed, residue: uint128(residue)});
         emit Claimed(id, msg.sender, receiver, amount);
     }
 
     /// @inheritdoc IReceivableLedger
     function sweepDust(uint256 id, address to) external onlyRole(PLATFORM_ROLE) nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress();
-        ReceivableState storage s = _states[id];
-        if (s.status != Status.Repaid) revert InvalidStatus(id, s.status);
-        uint256 total = uint256(s.remainder) + s.dustScaled;
-        amount = total / ReceivableMath.SCALE;
+        (Purchase storage p, uint256 face) = _purchaseOf(id);
+        Status status = _statusOf(id, p, face);
+        if (status != Status.Repaid) revert InvalidStatus(id, status);
+        uint256 dust = _dust[id];
+        amount = dust / face;
         if (amount == 0) revert NothingToSweep(id);
-        s.remainder = 0;
-        // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
-        s.dustScaled = uint128(total - amount * ReceivableMath.SCALE); // Safe cast: < SCALE.
+        _dust[id] = dust - amount * face;
         emit DustSwept(id, to, amount);
         settlementToken.safeTransfer(to, amount);
     }
@@ -368,32 +390,33 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /* TRANSFER HOOK */
 
     /// @dev Settles both holders' checkpoints before balances move, and admits only registered,
-    /// non-blacklisted holders. Mints are of fresh ids (index 0), so they need no checkpoint.
-    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
-        internal
-        override
-    {
+    /// non-blacklisted holders. Mints are of fresh ids (nothing distributed yet), so they need no checkpoint.
+    function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
         if (from != address(0)) {
             if (!registry.isEligibleHolder(from)) revert NotEligibleHolder(from);
             if (!registry.isEligibleHolder(to)) revert NotEligibleHolder(to);
             for (uint256 i; i < ids.length; ++i) {
-                uint256 index = _states[ids[i]].index;
-                if (index != 0) {
-                    _settle(ids[i], from, index);
-                    _settle(ids[i], to, index);
+                uint256 id = ids[i];
+                uint256 distributed = _states[id].distributed;
+                if (distributed != 0) {
+                    (, uint256 face) = _purchaseOf(id);
+                    _settle(id, from, distributed, face);
+                    _settle(id, to, distributed, face);
                 }
             }
         }
         super._update(from, to, ids, values);
     }
 
-    /// @dev Credits `holder` with its balance times the index growth since its snapshot.
-    function _settle(uint256 id, address holder, uint256 index) internal {
-        uint256 snapshot = _indexSnapshot[id][holder];
-        if (snapshot == index) return;
-        uint256 balance = balanceOf(holder, id);
-        if (balance != 0) _accruedScaled[id][holder] += balance * (index - snapshot);
-        _indexSnapshot[id][holder] = index;
+    /// @dev Moves `holder`'s share since its snapshot into its accrued units and residue.
+    function _settle(uint256 id, address holder, uint256 distributed, uint256 face) internal {
+        Checkpoint memory c = _checkpoints[id][holder];
+        if (c.snapshot == distributed) return;
+        (uint256 units, uint256 residue) =
+            ReceivableMath.shareOf(balanceOf(holder, id), distributed - c.snapshot, c.residue, face);
+        if (units != 0) _accruedUnits[id][holder] += units;
+        // Safe casts: distributed < 2^128 as stored; residue < face < 2^128.
+        _checkpoints[id][holder] = Checkpoint({snapshot: uint128(distributed), residue: uint128(residue)});
     }
 
     /* VIEWS */
@@ -419,10 +442,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /// @inheritdoc IReceivableLedger
     function receivable(uint256 id) external view returns (ReceivableView memory v) {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
+        ReceivableState memory s = _states[id];
         uint256 fee = p.feePerInstallment;
-        (uint256 pending,) = _pendingPenalty(id, p, s, face);
-        uint256 penalty = s.penaltyOwed + pending;
         v.purchaseId = id >> 8;
         // forge-lint: disable-next-line(unsafe-typecast) -- masked to 8 bits
         v.installment = uint8(id & 0xff);
@@ -433,34 +454,34 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         v.fee = fee;
         v.dueDate = ReceivableMath.dueDate(p.startDay, id & 0xff);
         v.documentHash = p.documentHash;
-        v.status = _statusOf(s.status, v.dueDate);
+        v.status = _statusOf(id, p, face);
         v.feePaid = s.paid < fee ? s.paid : fee;
         v.principalPaid = s.paid - v.feePaid;
-        v.penaltyOwed = penalty;
-        v.amountDue = penalty + face + fee - s.paid;
-        v.paidPerUnitScaled = s.index;
+        v.penaltyOwed = _penaltyNow(id, p, face + fee - s.paid);
+        v.amountDue = v.penaltyOwed + face + fee - s.paid;
+        v.paidPerUnitScaled = ReceivableMath.paidPerUnitScaled(s.distributed, face);
     }
 
     /// @inheritdoc IReceivableLedger
     function statusOf(uint256 id) external view returns (Status) {
-        (Purchase storage p,) = _purchaseOf(id);
-        return _statusOf(_states[id].status, ReceivableMath.dueDate(p.startDay, id & 0xff));
+        (Purchase storage p, uint256 face) = _purchaseOf(id);
+        return _statusOf(id, p, face);
     }
 
     /// @inheritdoc IReceivableLedger
     function amountDue(uint256 id) external view returns (uint256) {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
-        (uint256 pending,) = _pendingPenalty(id, p, s, face);
-        return s.penaltyOwed + pending + face + p.feePerInstallment - s.paid;
+        uint256 outstanding = face + p.feePerInstallment - _states[id].paid;
+        return _penaltyNow(id, p, outstanding) + outstanding;
     }
 
     /// @inheritdoc IReceivableLedger
     function claimable(uint256 id, address holder) external view returns (uint256) {
-        uint256 index = _states[id].index;
-        uint256 accrued =
-            _accruedScaled[id][holder] + balanceOf(holder, id) * (index - _indexSnapshot[id][holder]);
-        return accrued / ReceivableMath.SCALE;
+        (, uint256 face) = _purchaseOf(id);
+        Checkpoint memory c = _checkpoints[id][holder];
+        (uint256 units,) =
+            ReceivableMath.shareOf(balanceOf(holder, id), _states[id].distributed - c.snapshot, c.residue, face);
+        return units + _accruedUnits[id][holder];
     }
 
     /// @inheritdoc IReceivableLedger
@@ -469,10 +490,10 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         view
         returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled)
     {
-        (Purchase storage p,) = _purchaseOf(id);
-        ReceivableState storage s = _states[id];
+        (Purchase storage p, uint256 face) = _purchaseOf(id);
         dueDate = ReceivableMath.dueDate(p.startDay, id & 0xff);
-        return (p.obligor, _statusOf(s.status, dueDate), dueDate, s.index);
+        paidPerUnitScaled = ReceivableMath.paidPerUnitScaled(_states[id].distributed, face);
+        return (p.obligor, _statusOf(id, p, face), dueDate, paidPerUnitScaled);
     }
 
     /// @inheritdoc IReceivableLedger
@@ -500,26 +521,35 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         face = ReceivableMath.principalOf(p.principal, p.installments, installment);
     }
 
-    function _statusOf(Status stored, uint256 dueDate) internal view returns (Status) {
+    function _statusOf(uint256 id, Purchase storage p, uint256 face) internal view returns (Status) {
+        if (_states[id].paid == face + p.feePerInstallment) return Status.Repaid;
+        if (_late[id].defaulted) return Status.Defaulted;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
-        if (stored == Status.Active && block.timestamp > dueDate) return Status.Overdue;
-        return stored;
+        if (block.timestamp > ReceivableMath.dueDate(p.startDay, id & 0xff)) return Status.Overdue;
+        return Status.Active;
+    }
+
+    /// @dev Penalty owed if accrued at this block, without writing it.
+    function _penaltyNow(uint256 id, Purchase storage p, uint256 outstanding) internal view returns (uint256) {
+        LateState storage late = _late[id];
+        (uint256 added,) = _pendingPenalty(id, p, late, outstanding);
+        return late.penaltyOwed + added;
     }
 
     /// @dev Penalty accrued since the last accrual point and the new point; (0, 0) when no whole day has
-    /// passed since it, or when the id is not Active (penalty stops at default).
-    function _pendingPenalty(uint256 id, Purchase storage p, ReceivableState storage s, uint256 face)
+    /// passed since it, or when the id is defaulted (penalty stops at default).
+    function _pendingPenalty(uint256 id, Purchase storage p, LateState storage late, uint256 outstanding)
         internal
         view
         returns (uint256 added, uint256 newPoint)
     {
-        if (s.status != Status.Active) return (0, 0);
-        uint256 point = s.accruedUntil;
+        if (late.defaulted || outstanding == 0) return (0, 0);
+        uint256 point = late.accruedUntil;
         if (point == 0) point = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < point + 1 days) return (0, 0);
         uint256 elapsedDays = (block.timestamp - point) / 1 days;
-        added = ReceivableMath.penaltyFor(face + p.feePerInstallment - s.paid, p.penaltyBpsPerDay, elapsedDays);
+        added = ReceivableMath.penaltyFor(outstanding, p.penaltyBpsPerDay, elapsedDays);
         newPoint = point + elapsedDays * 1 days;
     }
 }

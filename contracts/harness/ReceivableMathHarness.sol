@@ -40,12 +40,16 @@ contract ReceivableMathHarness {
         return ReceivableMath.allocate(amount, penaltyOwed, fee, paid);
     }
 
-    function indexIncrement(uint256 amount, uint256 supply, uint256 remainder)
+    function shareOf(uint256 balance, uint256 delta, uint256 residue, uint256 face)
         external
         pure
-        returns (uint256 delta, uint256 newRemainder)
+        returns (uint256 units, uint256 newResidue)
     {
-        return ReceivableMath.indexIncrement(amount, supply, remainder);
+        return ReceivableMath.shareOf(balance, delta, residue, face);
+    }
+
+    function paidPerUnitScaled(uint256 distributed, uint256 face) external pure returns (uint256) {
+        return ReceivableMath.paidPerUnitScaled(distributed, face);
     }
 
     function priceForUnits(uint256 units, uint256 paidPerUnitScaled, uint256 rateBps, uint256 due, uint256 nowTs)

@@ -74,18 +74,25 @@ library ReceivableMath {
         return Math.mulDiv(outstanding, bpsPerDay * elapsedDays, BPS);
     }
 
-    /* INDEX */
+    /* PRO RATA */
 
-    /// @notice Adds `amount` over `supply` units to an index, carrying what the division leaves.
-    /// @dev The carried remainder is < supply, so no repayment is ever lost to rounding.
-    function indexIncrement(uint256 amount, uint256 supply, uint256 remainder)
+    /// @notice A holder's share of what was distributed on an id since its snapshot: `balance * delta / face`
+    /// plus the residue carried from before, as whole units and a new residue (< face).
+    /// @dev The cumulative distributed amount is an index scaled by the face itself, so the split is exact:
+    /// nothing rounds at distribution, and each holder's rounding (< 1 unit) is carried, never lost.
+    function shareOf(uint256 balance, uint256 delta, uint256 residue, uint256 face)
         internal
         pure
-        returns (uint256 delta, uint256 newRemainder)
+        returns (uint256 units, uint256 newResidue)
     {
-        uint256 scaled = amount * SCALE + remainder;
-        delta = scaled / supply;
-        newRemainder = scaled - delta * supply;
+        uint256 numerator = balance * delta + residue;
+        units = numerator / face;
+        newResidue = numerator - units * face;
+    }
+
+    /// @notice Amount distributed per unit, scaled by SCALE (1e27), rounded down.
+    function paidPerUnitScaled(uint256 distributed, uint256 face) internal pure returns (uint256) {
+        return Math.mulDiv(distributed, SCALE, face);
     }
 
     /* PRICE */

@@ -242,21 +242,28 @@ def test_claims_many_and_errors(world: World) -> None:
         world.send(s1, "ledger", "claimMany", [ids[0]], ZERO)
 
 
-def test_index_rounding_never_loses_a_tiny_repayment(world: World) -> None:
-    # One installment of 2**100 units: 1 base unit raises the index by 1e27 / 2**100 = 0 (carried).
+def test_rounding_never_loses_a_tiny_repayment(world: World) -> None:
+    # Two holders of 2**99 units each: one base unit is half a unit each, claimable by neither yet.
     face = 2**100
+    s1, s2 = world.suppliers[0], world.suppliers[1]
     world.send(world.platform, "registry", "setCreditLimit", world.obligor.address, 2**128 - 1, b"\x00" * 32)
     world.send(world.platform, "token", "mint", world.obligor.address, face)
     (token_id,) = world.buy(face, 1, fee_bps=0)
+    world.transfer(s1, s2, token_id, face // 2)
     world.at(utc(2027, 2, 10))
     world.repay(token_id, 1)
-    assert world.view("ledger", "receivable", token_id)[14] == 0  # index unchanged, 1e27 carried
+    assert world.view("ledger", "claimable", token_id, s1.address) == 0
+    with reverts("NothingToClaim", id=token_id, holder=s2.address):
+        world.claim(s2, token_id)
+    world.repay(token_id, 1)  # the second unit completes both halves
+    assert world.claim(s1, token_id) + world.claim(s2, token_id) == 2
     world.repay(token_id, MAX_UINT256)
-    holder = world.suppliers[0]
-    # The carried 1e27 joins the final increment: the holder receives every unit, nothing is left over.
-    assert world.claim(holder, token_id) == face
-    with reverts("NothingToSweep", id=token_id):
-        world.send(world.platform, "ledger", "sweepDust", token_id, world.platform.address)
+    total = world.claim(s1, token_id) + world.claim(s2, token_id)
+    swept = 0
+    if world.cash(world.chain.ledger.address):
+        receipt = world.send(world.platform, "ledger", "sweepDust", token_id, world.platform.address)
+        swept = world.chain.events(receipt, world.chain.ledger, "DustSwept")[0]["amount"]
+    assert total + 2 + swept == face  # every unit repaid reached a holder or the platform
     assert world.cash(world.chain.ledger.address) == 0
 
 
@@ -324,3 +331,16 @@ def test_registry_kind_check_uses_obligor_kind(world: World) -> None:
     world.send(world.platform, "registry", "register", world.outsider.address, int(Kind.OBLIGOR))
     with reverts("CreditLimitExceeded", obligor=world.outsider.address, exposure=0, principal=1_000, limit=0):
         world.originate(world.request(1_000, 3, obligor=world.outsider), signer=world.outsider)
+
+
+def test_transfers_settle_exact_shares_and_carry_residues(world: World) -> None:
+    ids = world.buy(3_000, 3, fee_bps=0)  # face 1_000
+    s1, s2, s3 = world.suppliers
+    world.transfer(s1, s2, ids[0], 333)
+    world.at(utc(2027, 2, 10))
+    world.repay(ids[0], 100)  # s1: 667 * 100 / 1_000 = 66.7; s2: 33.3
+    world.transfer(s1, s3, ids[0], 1)  # settles s1 at 66 units + 0.7 carried
+    world.repay(ids[0], 100)  # s1: 666 * 0.1 + 0.7 = 67.3; s2: 33.3 + 0.3 = 33.6; s3: 0.1
+    claimable = [world.view("ledger", "claimable", ids[0], h.address) for h in (s1, s2, s3)]
+    assert claimable == [66 + 67, 33 + 33, 0]
+    assert sum(claimable) == 199  # of 200: the last unit is spread as residues 0.3 + 0.6 + 0.1

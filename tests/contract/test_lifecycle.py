@@ -54,7 +54,7 @@ def test_lifecycle_originate_split_finance_repay_late_default_recover_claim(worl
     assert world.view("market", "filledUnits", f.address, 1) == 100_000_000
 
     # 4. 20 Feb, on time: 100_000_000 pays the fee 10_000_000 first, then 90_000_000 of principal.
-    #    index = 90_000_000 * 1e27 // 333_333_333 = 270000000270000000270000000.
+    #    paid per unit = 90_000_000 * 1e27 // 333_333_333 = 270000000270000000270000000 (scaled by 1e27).
     world.at(utc(2027, 2, 20))
     receipt = world.repay(id0, 100_000_000)
     (paid,) = world.chain.events(receipt, world.chain.ledger, "Repayment")
@@ -119,7 +119,7 @@ def test_lifecycle_originate_split_finance_repay_late_default_recover_claim(worl
     receipt = world.repay(id1, 100_000_000)
     (paid,) = world.chain.events(receipt, world.chain.ledger, "Repayment")
     assert (paid["toPenalty"], paid["toFee"], paid["toPrincipal"]) == (14_934_999, FEE, 75_065_001)
-    assert world.claim(s1, id1) == 89_999_999  # 90_000_000 to holders; 1 unit carried in the remainder
+    assert world.claim(s1, id1) == 90_000_000  # the sole holder gets all 14_934_999 + 75_065_001
     assert world.view("ledger", "exposureOf", obligor.address) == P - 333_333_333 - 75_065_001
     with reverts("ObligorFrozen", obligor=obligor.address):
         world.originate(world.request(1_000, 1))
@@ -129,5 +129,5 @@ def test_lifecycle_originate_split_finance_repay_late_default_recover_claim(worl
     (fees,) = world.chain.events(receipt, world.chain.ledger, "FeesWithdrawn")
     assert fees["amount"] == 2 * FEE
     repaid = 100_000_000 + 244_549_999 + 100_000_000
-    claimed = 8_999_999 + 3 * 100_364_999 + 24_455_000 + 89_999_999
-    assert world.cash(world.chain.ledger.address) == repaid - claimed - 3 - 2 * FEE == 1
+    claimed = 8_999_999 + 3 * 100_364_999 + 24_455_000 + 90_000_000
+    assert world.cash(world.chain.ledger.address) == repaid - claimed - 3 - 2 * FEE == 0

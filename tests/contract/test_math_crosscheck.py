@@ -73,12 +73,13 @@ def test_allocation_matches(harness: Any, amount: int, penalty: int, fee: int, p
 
 
 @CHECK
-@given(amount=st.integers(0, MAX), supply=st.integers(1, MAX), remainder=st.integers(0, MAX))
-def test_index_matches(harness: Any, amount: int, supply: int, remainder: int) -> None:
-    remainder %= supply
-    assert tuple(harness.indexIncrement(amount, supply, remainder).call()) == money.index_increment(
-        amount, supply, remainder
-    )
+@given(face=st.integers(1, MAX), data=st.data())
+def test_pro_rata_matches(harness: Any, face: int, data: st.DataObject) -> None:
+    balance = data.draw(st.integers(0, face))
+    delta = data.draw(st.integers(0, MAX))
+    residue = data.draw(st.integers(0, face - 1))
+    assert tuple(harness.shareOf(balance, delta, residue, face).call()) == money.share_of(balance, delta, residue, face)
+    assert harness.paidPerUnitScaled(delta, face).call() == money.paid_per_unit_scaled(delta, face)
 
 
 @CHECK

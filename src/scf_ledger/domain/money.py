@@ -161,18 +161,22 @@ def allocate(amount: int, penalty_owed: int, fee: int, paid: int) -> Allocation:
     return Allocation(to_penalty, to_fee, rest - to_fee)
 
 
-def index_increment(amount: int, supply: int, remainder: int) -> tuple[int, int]:
-    """(delta, new remainder) of the paid-per-unit index for `amount` over `supply` units."""
-    check_amount("amount", amount)
-    if supply <= 0:
-        raise InvalidAmount("supply", supply, "must be positive")
-    scaled = amount * SCALE + remainder
-    return scaled // supply, scaled % supply
+def share_of(balance: int, delta: int, residue: int, face: int) -> tuple[int, int]:
+    """A holder's share of `delta` distributed over `face` units since its snapshot, plus the residue carried
+    from before: (whole units, new residue < face). The cumulative distributed amount is an index scaled by
+    the face itself, so the split is exact; each holder's rounding is carried, never lost."""
+    check_amount("balance", balance)
+    if face <= 0:
+        raise InvalidAmount("face", face, "must be positive")
+    numerator = balance * delta + residue
+    return numerator // face, numerator % face
 
 
-def claimable(accrued_scaled: int, balance: int, index: int, snapshot: int) -> int:
-    """What a holder can claim: its scaled accrual plus balance times index growth, divided once."""
-    return (accrued_scaled + balance * (index - snapshot)) // SCALE
+def paid_per_unit_scaled(distributed: int, face: int) -> int:
+    """Amount distributed per unit, scaled by 1e27, rounded down (the index of DESIGN §3)."""
+    if face <= 0:
+        raise InvalidAmount("face", face, "must be positive")
+    return distributed * SCALE // face
 
 
 # PRICE

@@ -129,33 +129,43 @@ def test_allocation_conserves_money(amount: int, penalty: int, fee: int, paid: i
 
 
 @given(
-    supply=st.integers(1, MAX),
+    face=st.integers(1, MAX),
     payments=st.lists(st.integers(0, MAX // 64), min_size=1, max_size=20),
-    balances=st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
+    weights=st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
+    claim_every=st.integers(1, 5),
 )
-def test_claims_never_exceed_what_was_paid_in(supply: int, payments: list[int], balances: list[int]) -> None:
-    # Split `supply` among holders in proportion to `balances`; the last one takes the rest.
-    total_weight = sum(balances)
-    held = [supply * b // total_weight for b in balances[:-1]]
-    held.append(supply - sum(held))
-    index = remainder = 0
-    for amount in payments:
-        delta, remainder = money.index_increment(amount, supply, remainder)
-        index += delta
-        assert remainder < supply
-    claims = [money.claimable(0, h, index, 0) for h in held]
-    paid_in = sum(payments)
-    assert sum(claims) <= paid_in
-    # What is not claimed is only rounding: under one unit per holder plus the carried remainder.
-    assert paid_in - sum(claims) <= len(held) + remainder // money.SCALE + 1
+def test_claims_never_exceed_what_was_paid_in(
+    face: int, payments: list[int], weights: list[int], claim_every: int
+) -> None:
+    # Split `face` units among holders in proportion to `weights`; the last one takes the rest.
+    held = [face * w // sum(weights) for w in weights[:-1]]
+    held.append(face - sum(held))
+    snapshots, residues, claimed = [0] * len(held), [0] * len(held), [0] * len(held)
+    distributed = 0
+    for step, amount in enumerate(payments):
+        distributed += amount
+        if step % claim_every == 0:
+            for h, balance in enumerate(held):
+                units, residues[h] = money.share_of(balance, distributed - snapshots[h], residues[h], face)
+                claimed[h] += units
+                snapshots[h] = distributed
+    for h, balance in enumerate(held):
+        units, residues[h] = money.share_of(balance, distributed - snapshots[h], residues[h], face)
+        claimed[h] += units
+    assert sum(claimed) <= distributed
+    # Exact split: what is not claimed is the residues, under one unit per holder.
+    assert sum(claimed) * face + sum(residues) == distributed * face
+    assert distributed - sum(claimed) < len(held)
 
 
 def test_tiny_repayment_is_carried_not_lost() -> None:
-    supply = 2**100
-    delta, remainder = money.index_increment(1, supply, 0)
-    assert (delta, remainder) == (0, money.SCALE)
-    delta, remainder = money.index_increment(supply - 1, supply, remainder)
-    assert (delta, remainder) == (money.SCALE, 0)
+    face = 2**100
+    half = face // 2
+    # One unit over two holders of half the face each: neither can claim it yet, both carry half a unit.
+    assert money.share_of(half, 1, 0, face) == (0, half)
+    # The next unit completes it: each now claims one.
+    assert money.share_of(half, 1, half, face) == (1, 0)
+    assert money.paid_per_unit_scaled(1, face) == money.SCALE // face
 
 
 # PRICE
@@ -205,4 +215,4 @@ def test_bad_plans_and_dates_have_typed_errors() -> None:
     with pytest.raises(InvalidAmount):
         money.fee_per_installment(1_000, 3, 10_001, 0)
     with pytest.raises(InvalidAmount):
-        money.index_increment(1, 0, 0)
+        money.share_of(1, 1, 0, 0)
