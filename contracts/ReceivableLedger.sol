@@ -275,9 +275,17 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /// @dev True once a whole day has passed after due + grace: only then can penalty or default exist
     /// (setTerms keeps defaultDays > graceDays).
     function _isLate(uint256 id, Purchase storage p) internal view returns (bool) {
-        uint256 start = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
+        uint256 lateFrom = uint256(p.graceDays + 1) * 1 days;
+        // Cheap lower bound first: no month is shorter than 28 days, so most on-time repayments skip the calendar.
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
-        return block.timestamp >= start + 1 days;
+        if (block.timestamp < _earliestDueDate(id, p) + lateFrom) return false;
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
+        return block.timestamp >= ReceivableMath.dueDate(p.startDay, id & 0xff) + lateFrom;
+    }
+
+    /// @dev A lower bound of the due date of `id`: 28 days per month since the purchase's start day.
+    function _earliestDueDate(uint256 id, Purchase storage p) internal view returns (uint256) {
+        return (uint256(p.startDay) + 28 * ((id & 0xff) + 1)) * 1 days;
     }
 
     /// @dev Brings the penalty up to date and returns what is owed: whole days since the last accrual point,
@@ -524,6 +532,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     function _statusOf(uint256 id, Purchase storage p, uint256 face) internal view returns (Status) {
         if (_states[id].paid == face + p.feePerInstallment) return Status.Repaid;
         if (_late[id].defaulted) return Status.Defaulted;
+        // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
+        if (block.timestamp <= _earliestDueDate(id, p)) return Status.Active;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp > ReceivableMath.dueDate(p.startDay, id & 0xff)) return Status.Overdue;
         return Status.Active;
