@@ -237,6 +237,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
             distributed: (uint256(s.distributed) + a.toPenalty + a.toPrincipal).toUint128(),
             paid: uint128(s.paid + a.toFee + a.toPrincipal)
         });
+        // forge-lint: disable-next-line(unsafe-typecast) -- penalty - toPenalty <= penalty, stored as uint128
         if (a.toPenalty != 0) _late[id].penaltyOwed = uint128(penalty - a.toPenalty);
         if (a.toFee != 0) feesAccrued += a.toFee;
         if (a.toPrincipal != 0) exposureOf[p.obligor] -= a.toPrincipal;
@@ -343,7 +344,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
             _dust[id] += residue;
             residue = 0;
         }
-        // Safe cast: residue < face < 2^128.
+        // forge-lint: disable-next-line(unsafe-typecast) -- residue < face < 2^128
         _checkpoints[id][msg.sender] = Checkpoint({snapshot: s.distributed, residue: uint128(residue)});
         emit Claimed(id, msg.sender, receiver, amount);
     }
@@ -423,7 +424,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         (uint256 units, uint256 residue) =
             ReceivableMath.shareOf(balanceOf(holder, id), distributed - c.snapshot, c.residue, face);
         if (units != 0) _accruedUnits[id][holder] += units;
-        // Safe casts: distributed < 2^128 as stored; residue < face < 2^128.
+        // forge-lint: disable-next-line(unsafe-typecast) -- distributed was read from a uint128; residue < face < 2^128
         _checkpoints[id][holder] = Checkpoint({snapshot: uint128(distributed), residue: uint128(residue)});
     }
 

@@ -300,6 +300,8 @@ def test_terms_pause_and_views(world: World) -> None:
     obligor, status, _due, index = world.view("ledger", "financingTerms", ids[0])
     assert (obligor, status, index) == (world.obligor.address, Status.ACTIVE, 0)
     assert world.view("ledger", "supportsInterface", bytes.fromhex("d9b67a26"))  # ERC-1155
+    assert world.view("ledger", "uri", ids[0]) == ""
+    assert world.view("ledger", "isApprovedForAll", world.suppliers[0].address, world.chain.market.address)
 
     pauser = world.view("ledger", "PAUSER_ROLE")
     with reverts("AccessControlUnauthorizedAccount", account=world.outsider.address, neededRole=pauser):
