@@ -1,0 +1,26 @@
+"""The risk engine: a data-driven points scorecard, dynamic limits, and rules that override the score."""
+
+from scf_ledger.domain.risk.config import RiskConfig, load_risk_config
+from scf_ledger.domain.risk.engine import RiskEngine
+from scf_ledger.domain.risk.model import (
+    ApplicantProfile,
+    BuyerHistory,
+    Decision,
+    GeoPoint,
+    OrderRequest,
+    PastOrder,
+    RepaymentRecord,
+)
+
+__all__ = [
+    "ApplicantProfile",
+    "BuyerHistory",
+    "Decision",
+    "GeoPoint",
+    "OrderRequest",
+    "PastOrder",
+    "RepaymentRecord",
+    "RiskConfig",
+    "RiskEngine",
+    "load_risk_config",
+]

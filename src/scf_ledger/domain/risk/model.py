@@ -1,0 +1,95 @@
+"""What the risk engine reads (an order, the applicant's profile, its history) and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float  # degrees; coordinates are not money, floats are fine here
+    lon: float
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    buyer: str
+    amount: int  # settlement base units
+    installments: int
+    at: int  # UNIX seconds of the order
+    device_id: str = ""
+    location: GeoPoint | None = None
+    document_hash: str = ""
+    login_hour: int | None = None  # local hour of the session that placed the order, 0..23
+
+
+@dataclass(frozen=True)
+class ApplicantProfile:
+    age: int | None = None
+    monthly_income: int | None = None  # settlement base units
+    employment_months: int | None = None
+
+
+@dataclass(frozen=True)
+class PastOrder:
+    amount: int
+    at: int
+    device_id: str = ""
+    location: GeoPoint | None = None
+
+
+@dataclass(frozen=True)
+class RepaymentRecord:
+    on_time: int = 0
+    late: int = 0
+    defaulted: int = 0
+
+
+@dataclass(frozen=True)
+class BuyerHistory:
+    orders: tuple[PastOrder, ...] = ()
+    repayments: RepaymentRecord = field(default_factory=RepaymentRecord)
+    exposure: int = 0  # unpaid principal now
+    limit: int = 0  # on-chain credit limit now
+
+
+class Outcome(StrEnum):
+    APPROVE = "approve"
+    REVIEW = "review"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class FeatureScore:
+    name: str
+    value: float | None
+    points: int
+    best_points: int
+    known: bool  # False when the scorecard has no bins for this feature (it then scores zero)
+
+
+@dataclass(frozen=True)
+class LimitAction:
+    """Lower the on-chain limit to `limit` until `until` (UNIX seconds), then restore `restore_to`."""
+
+    limit: int
+    until: int
+    restore_to: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    score: int
+    band: str
+    reason_codes: tuple[str, ...]
+    features: tuple[FeatureScore, ...]
+    recommended_limit: int
+    config_version: str
+    limit_action: LimitAction | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome is Outcome.APPROVE
