@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.compiler import Artifact, compile_contracts
 from scf_ledger.chain.connection import connect
 from scf_ledger.sandbox import World, create_world, utc
@@ -34,3 +35,10 @@ def world(module_world: World) -> Iterator[World]:
     tester.revert_to_snapshot(snapshot)
     module_world.chain.sender.resync_nonce()
     module_world.docs = docs
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    """A real node: anvil from the npm lock, on a free loopback port, stopped at the end of the session."""
+    with AnvilNode.start() as node:
+        yield node.url

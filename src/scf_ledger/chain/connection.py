@@ -14,10 +14,14 @@ from scf_ledger.chain.errors import ChainError
 def connect(rpc_url: str | None = None, *, timeout: float = 30.0) -> Web3:
     """A Web3 on `rpc_url`, or on a fresh embedded chain when it is None."""
     if rpc_url is None:
-        return Web3(EthereumTesterProvider())
-    w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-    if not w3.is_connected():
-        raise ChainError(f"no Ethereum JSON-RPC node answers at {rpc_url}")
+        w3 = Web3(EthereumTesterProvider())
+    else:
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        if not w3.is_connected():
+            raise ChainError(f"no Ethereum JSON-RPC node answers at {rpc_url}")
+    # web3's validation middleware asks the node for its chain id before every estimate and call; our
+    # transactions are signed locally with the chain id the sender cached, so that round trip is waste.
+    w3.middleware_onion.remove("validation")
     return w3
 
 

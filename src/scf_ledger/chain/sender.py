@@ -7,6 +7,7 @@ Chain id and fee data are cached; the nonce is read once per signer and then cou
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -41,7 +42,8 @@ class Call:
 
 def _is_nonce_too_low(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "nonce too low" in text or "nonce is too low" in text or "already known" in text
+    # geth/anvil say "nonce too low"; py-evm says "Invalid transaction nonce: Expected N, but got M".
+    return any(s in text for s in ("nonce too low", "nonce is too low", "already known", "invalid transaction nonce"))
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -129,6 +131,10 @@ class TransactionSender:
                         f"no receipt for 0x{tx_hash.hex()} after {self.receipt_timeout:.0f} s"
                     ) from None
                 time.sleep(self._poll or 0.01)
+
+    async def send_async(self, account: LocalAccount, call: Call, *, gas: int | None = None) -> TxReceipt:
+        """`send` for asyncio callers: runs in a worker thread, so the event loop never blocks."""
+        return await asyncio.to_thread(self.send, account, call, gas=gas)
 
     def resync_nonce(self, address: str | None = None) -> None:
         """Forgets cached nonces (of `address`, or all), e.g. after a chain snapshot is reverted."""

@@ -1,0 +1,76 @@
+"""Starts and stops a local anvil node (npm `@foundry-rs/anvil-linux-amd64`) on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from web3 import HTTPProvider, Web3
+
+from scf_ledger.chain.errors import ChainError
+from scf_ledger.paths import project_root
+
+
+def anvil_binary() -> Path:
+    path = project_root() / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+    if not path.exists():
+        raise ChainError(f"anvil is not installed at {path}: run `make install` (npm ci)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AnvilNode:
+    """`with AnvilNode.start() as node: ... node.url`; the process is stopped on exit."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    @classmethod
+    def start(cls, port: int | None = None, state: Path | None = None, timeout: float = 20.0) -> AnvilNode:
+        port = port or free_port()
+        args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
+        if state is not None:
+            args += ["--state", str(state)]
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 2}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise ChainError(f"anvil exited at start: {err.strip()[:300]}")
+            try:
+                if w3.is_connected():
+                    return cls(process, url)
+            except Exception:  # not listening yet
+                pass
+            time.sleep(0.05)
+        process.kill()
+        raise ChainError(f"anvil did not answer on {url} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+    def __enter__(self) -> AnvilNode:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

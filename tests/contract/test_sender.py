@@ -1,0 +1,156 @@
+"""The transaction sender: nonces safe under threads and asyncio, resync after a stale nonce, RPC calls per
+transaction, typed reverts — on the embedded chain and on anvil."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.middleware import Web3Middleware
+
+from scf_ledger.chain.compiler import Artifact
+from scf_ledger.chain.connection import connect, dev_account, fund_gas
+from scf_ledger.chain.deploy import decoder_for
+from scf_ledger.chain.errors import ContractRevert
+from scf_ledger.chain.keys import anvil_dev_account
+from scf_ledger.chain.sender import Call, TransactionSender
+
+THREADS, PER_THREAD = 8, 25
+
+
+@pytest.fixture(params=["embedded", "anvil"])
+def chain(
+    request: pytest.FixtureRequest, artifacts: dict[str, Artifact]
+) -> Iterator[tuple[Web3, TransactionSender, LocalAccount]]:
+    if request.param == "embedded":
+        w3 = connect()
+        signer = dev_account(f"sender-{request.node.name}")
+        fund_gas(w3, signer.address)
+    else:
+        w3 = connect(request.getfixturevalue("anvil_url"))
+        signer = dev_account(f"sender-{request.node.name}")
+        funder = anvil_dev_account(0)
+        boot = TransactionSender(w3, decoder_for(artifacts))
+        boot.send(funder, Call(signer.address, "0x", "fund", value=10**20), gas=21_000)
+    yield w3, TransactionSender(w3, decoder_for(artifacts)), signer
+
+
+def _nonces(w3: Web3, receipts: list[Any]) -> list[int]:
+    return sorted(int(w3.eth.get_transaction(r["transactionHash"])["nonce"]) for r in receipts)
+
+
+def test_eight_threads_share_one_signer_without_gaps_or_duplicates(
+    chain: tuple[Web3, TransactionSender, LocalAccount],
+) -> None:
+    w3, sender, signer = chain
+    start = w3.eth.get_transaction_count(signer.address)
+    target = dev_account("sink").address
+
+    def burst(thread: int) -> list[Any]:
+        return [
+            sender.send(signer, Call(target, "0x", "pay", value=thread * 1000 + i + 1), gas=21_000)
+            for i in range(PER_THREAD)
+        ]
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        receipts = [r for batch in pool.map(burst, range(THREADS)) for r in batch]
+    assert len(receipts) == THREADS * PER_THREAD
+    assert all(r["status"] == 1 for r in receipts)
+    nonces = _nonces(w3, receipts)
+    assert nonces == list(range(start, start + THREADS * PER_THREAD))  # no gap, no duplicate
+    assert Counter(r["transactionHash"] for r in receipts).most_common(1)[0][1] == 1
+
+
+def test_asyncio_callers_get_distinct_nonces(chain: tuple[Web3, TransactionSender, LocalAccount]) -> None:
+    w3, sender, signer = chain
+    start = w3.eth.get_transaction_count(signer.address)
+    target = dev_account("sink").address
+
+    async def main() -> list[Any]:
+        calls = [sender.send_async(signer, Call(target, "0x", "pay", value=i + 1), gas=21_000) for i in range(40)]
+        return list(await asyncio.gather(*calls))
+
+    receipts = asyncio.run(main())
+    assert _nonces(w3, receipts) == list(range(start, start + 40))
+
+
+def test_stale_nonce_is_resynced(chain: tuple[Web3, TransactionSender, LocalAccount]) -> None:
+    w3, sender, signer = chain
+    target = dev_account("sink").address
+    sender.send(signer, Call(target, "0x", "pay", value=1), gas=21_000)
+    # Another process spends the next nonce behind the sender's back.
+    nonce = w3.eth.get_transaction_count(signer.address)
+    fee = w3.eth.get_block("latest")["baseFeePerGas"] * 2 + 10**9
+    raw = signer.sign_transaction(
+        {"type": 2, "chainId": w3.eth.chain_id, "nonce": nonce, "to": target, "value": 2, "gas": 21_000,
+         "maxFeePerGas": fee, "maxPriorityFeePerGas": 10**9}
+    ).raw_transaction  # fmt: skip
+    w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
+    receipt = sender.send(signer, Call(target, "0x", "pay", value=3), gas=21_000)
+    assert receipt["status"] == 1
+    assert int(w3.eth.get_transaction(receipt["transactionHash"])["nonce"]) == nonce + 1
+
+
+class RpcCounter:
+    """Counts the JSON-RPC methods a Web3 sends, as a middleware at the provider's edge."""
+
+    def __init__(self, w3: Web3) -> None:
+        self.calls: Counter[str] = Counter()
+        calls = self.calls
+
+        class Counting(Web3Middleware):
+            def wrap_make_request(self, make_request: Any) -> Any:
+                def middleware(method: str, params: Any) -> Any:
+                    calls[method] += 1
+                    return make_request(method, params)
+
+                return middleware
+
+        w3.middleware_onion.inject(Counting, name="rpc-counter", layer=0)
+
+
+def test_rpc_calls_per_transaction(chain: tuple[Web3, TransactionSender, LocalAccount]) -> None:
+    w3, sender, signer = chain
+    target = dev_account("sink").address
+    sender.send(signer, Call(target, "0x", "warm-up", value=1))  # nonce read and fee data now cached
+    counter = RpcCounter(w3)
+    for i in range(10):
+        sender.send(signer, Call(target, "0x", "pay", value=i + 2))
+    per_tx = {method: n / 10 for method, n in counter.calls.items()}
+    # One estimate, one send, and the receipt (polled once on an automining node); nothing else.
+    assert per_tx.get("eth_estimateGas") == 1.0
+    assert per_tx.get("eth_sendRawTransaction") == 1.0
+    assert per_tx.get("eth_getTransactionReceipt", 0) <= 2.0
+    assert set(per_tx) <= {
+        "eth_estimateGas",
+        "eth_sendRawTransaction",
+        "eth_getTransactionReceipt",
+        "eth_getBlockByNumber",
+    }
+    assert per_tx.get("eth_getBlockByNumber", 0) <= 0.1  # fee data refreshed at most every 10 s
+    assert "eth_chainId" not in per_tx and "eth_getTransactionCount" not in per_tx
+
+
+def test_revert_is_typed_with_the_custom_error(
+    chain: tuple[Web3, TransactionSender, LocalAccount], artifacts: dict[str, Artifact]
+) -> None:
+    w3, sender, signer = chain
+    from scf_ledger.chain.deploy import deploy_data
+
+    receipt = sender.send(signer, Call("", deploy_data(artifacts["ParticipantRegistry"], [signer.address]), "deploy"))
+    registry = w3.eth.contract(address=receipt["contractAddress"], abi=artifacts["ParticipantRegistry"].abi)
+    call = Call(registry.address, registry.encode_abi("register", [signer.address, 0]), "register")
+    with pytest.raises(ContractRevert) as info:
+        sender.send(signer, call)
+    assert (info.value.error, info.value.arguments) == ("InvalidKind", {"kind": 0})
+    assert str(info.value) == "InvalidKind(kind=0) in register"
+    # With an explicit gas limit the transaction is mined, fails, and is replayed to recover the error.
+    with pytest.raises(ContractRevert) as mined:
+        sender.send(signer, call, gas=100_000)
+    assert mined.value.error == "InvalidKind"
