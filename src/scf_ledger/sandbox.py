@@ -14,6 +14,7 @@ from web3.types import TxReceipt
 
 from scf_ledger.chain.client import MAX_UINT256, Kind, OriginationRequest, ScfChain, receivable_id
 from scf_ledger.chain.connection import dev_account, fund_gas, time_travel
+from scf_ledger.chain.gateways import Gateways
 
 UNIT = 10**6  # one settlement token (6 decimals)
 
@@ -33,6 +34,7 @@ class World:
     obligor: LocalAccount
     obligor2: LocalAccount
     outsider: LocalAccount
+    gw: Gateways
     docs: int = 0
 
     def account_of(self, address: str) -> LocalAccount:
@@ -99,11 +101,10 @@ class World:
         return int(event["amount"])
 
     def units(self, holder: LocalAccount, token_id: int) -> int:
-        return int(self.view("ledger", "balanceOf", holder.address, token_id))
+        return self.gw.ledger.balance(holder.address, token_id)
 
     def cash(self, account: LocalAccount | str) -> int:
-        address = account if isinstance(account, str) else account.address
-        return int(self.view("token", "balanceOf", address))
+        return self.gw.token.balance_of(account if isinstance(account, str) else account.address)
 
 
 def build_world(w3: Web3, chain: ScfChain, platform: LocalAccount) -> World:
@@ -122,21 +123,23 @@ def build_world(w3: Web3, chain: ScfChain, platform: LocalAccount) -> World:
         obligor=accounts["obligor"],
         obligor2=accounts["obligor2"],
         outsider=accounts["outsider"],
+        gw=Gateways.of(chain),
     )
+    gw = world.gw
     kinds = [(world.gateway, Kind.GATEWAY), (world.financier, Kind.FINANCIER)]
     kinds += [(s, Kind.SUPPLIER) for s in world.suppliers]
     kinds += [(world.obligor, Kind.OBLIGOR), (world.obligor2, Kind.OBLIGOR)]
     for account, kind in kinds:
-        world.send(platform, "registry", "register", account.address, int(kind))
+        gw.registry.register(platform, account.address, kind)
     for obligor in (world.obligor, world.obligor2):
-        world.send(platform, "registry", "setCreditLimit", obligor.address, 100_000 * UNIT, b"\x00" * 32)
+        gw.registry.set_credit_limit(platform, obligor.address, 100_000 * UNIT, "SANDBOX")
     # Buyers and the financier hold settlement money and let the contracts pull it.
     for payer in (world.obligor, world.obligor2, world.financier):
-        world.send(platform, "token", "mint", payer.address, 1_000_000 * UNIT)
-        world.send(payer, "token", "approve", chain.ledger.address, MAX_UINT256)
-        world.send(payer, "token", "approve", chain.market.address, MAX_UINT256)
+        gw.token.mint(platform, payer.address, 1_000_000 * UNIT)
+        gw.token.approve(payer, gw.ledger.address, MAX_UINT256)
+        gw.token.approve(payer, gw.market.address, MAX_UINT256)
     for holder in world.suppliers:
-        world.send(holder, "ledger", "setApprovalForAll", chain.market.address, True)
+        gw.ledger.set_operator(holder, gw.market.address, True)
     return world
 
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from scf_ledger.errors import ScfError
+from scf_ledger.errors import ConfigurationError, ScfError
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
@@ -53,22 +53,39 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_out=args.json)
 
 
+BENCH_SECTIONS = ("gas", "risk", "sender")
+
+
+def _figure(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4f}" if value < 10 else f"{value:,.1f}"
+    return str(value)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from scf_ledger.bench.gas import measure_gas
-    from scf_ledger.chain.connection import connect
+    from scf_ledger.bench.runner import run_bench
 
+    sections = [s.strip() for s in args.only.split(",")] if args.only else list(BENCH_SECTIONS)
+    unknown = sorted(set(sections) - set(BENCH_SECTIONS))
+    if unknown:
+        raise ConfigurationError(
+            f"unknown bench section(s) {', '.join(unknown)}; choose from {', '.join(BENCH_SECTIONS)}"
+        )
     console = Console(stderr=True)
-    holders = 100 if args.quick else 1_000
-    results = measure_gas(connect(args.rpc_url), holders=holders, progress=lambda m: console.print(f"… {m}"))
-    table = Table(title="Gas per operation (receipts, 21,000 base included)")
+    results = run_bench(sections, rpc_url=args.rpc_url, own_anvil=args.anvil, quick=args.quick, log=console.print)
+    table = Table(title="scf bench")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in results.items():
-        table.add_row(key, f"{value:,.4f}" if "ratio" in key else f"{value:,.0f}")
+        if key != "machine":
+            table.add_row(key, _figure(value))
     console.print(table)
+    console.print(f"machine: {results['machine']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
@@ -92,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_deploy)
 
-    p = sub.add_parser("bench", help="measure gas of every lifecycle operation (DESIGN §8)")
+    p = sub.add_parser("bench", help="measure gas, risk engine speed and sender throughput (DESIGN §8)")
     p.add_argument("--rpc-url", help="JSON-RPC node; the embedded chain when omitted")
-    p.add_argument("--quick", action="store_true", help="100 holders instead of 1,000 for the claim ratio")
+    p.add_argument("--anvil", action="store_true", help="start and stop an anvil node of our own for the run")
+    p.add_argument("--quick", action="store_true", help="smaller samples (100 holders for the claim ratio)")
+    p.add_argument("--only", help=f"comma-separated sections of {', '.join(BENCH_SECTIONS)}")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=_cmd_bench)
 

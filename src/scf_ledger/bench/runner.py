@@ -1,0 +1,61 @@
+"""`scf bench`: every section measured in one run, on one chain, with the machine it ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+from contextlib import ExitStack
+from importlib.metadata import version
+
+from scf_ledger.chain.anvil import AnvilNode, anvil_binary
+from scf_ledger.chain.compiler import compiler_settings
+from scf_ledger.chain.connection import connect
+
+
+def machine_facts() -> dict[str, object]:
+    try:
+        anvil = subprocess.run([str(anvil_binary()), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    except Exception:  # anvil missing: report it rather than fail the benchmark
+        anvil = "not installed"
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "web3": version("web3"),
+        "solc": compiler_settings().solc_version,
+        "anvil": anvil,
+    }
+
+
+def run_bench(
+    sections: list[str],
+    *,
+    rpc_url: str | None = None,
+    own_anvil: bool = False,
+    quick: bool = False,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, object]:
+    results: dict[str, object] = {}
+    with ExitStack() as stack:
+        if own_anvil and rpc_url is None:
+            rpc_url = stack.enter_context(AnvilNode.start()).url
+            log(f"anvil started at {rpc_url}")
+        chain_name = rpc_url or "embedded chain"
+        if "gas" in sections:
+            from scf_ledger.bench.gas import measure_gas
+
+            log(f"gas on {chain_name}…")
+            results |= measure_gas(connect(rpc_url), holders=100 if quick else 1_000, progress=lambda m: log(f"  {m}"))
+        if "risk" in sections:
+            from scf_ledger.bench.risk import measure_risk
+
+            log("risk engine…")
+            results |= measure_risk(5_000 if quick else 20_000)
+        if "sender" in sections:
+            from scf_ledger.bench.sender import measure_sender
+
+            log(f"sender against raw web3.py on {chain_name}…")
+            results |= measure_sender(connect(rpc_url), transactions=100 if quick else 400)
+    results["machine"] = machine_facts()
+    return results
