@@ -154,3 +154,45 @@ def test_revert_is_typed_with_the_custom_error(
     with pytest.raises(ContractRevert) as mined:
         sender.send(signer, call, gas=100_000)
     assert mined.value.error == "InvalidKind"
+
+
+class FlakyNode:
+    """Drops the connection on chosen calls, after (or before) the node has handled them."""
+
+    def __init__(self, w3: Web3, method: str, failures: int, after_delivery: bool) -> None:
+        self.remaining = failures
+        flaky = self
+
+        class Flaky(Web3Middleware):
+            def wrap_make_request(self, make_request: Any) -> Any:
+                def middleware(m: str, params: Any) -> Any:
+                    if m == method and flaky.remaining > 0:
+                        flaky.remaining -= 1
+                        if after_delivery:
+                            make_request(m, params)
+                        raise ConnectionError("connection reset by peer")
+                    return make_request(m, params)
+
+                return middleware
+
+        w3.middleware_onion.inject(Flaky, name=f"flaky-{method}", layer=0)
+
+
+def test_transient_errors_are_retried_without_sending_twice(anvil_url: str, artifacts: dict[str, Artifact]) -> None:
+    w3 = connect(anvil_url)
+    sender = TransactionSender(w3, decoder_for(artifacts))
+    signer = dev_account("flaky")
+    sender.send(anvil_dev_account(0), Call(signer.address, "0x", "fund", value=10**20), gas=21_000)
+    target = dev_account("sink").address
+    sender.send(signer, Call(target, "0x", "pay", value=1), gas=21_000)
+    start = w3.eth.get_transaction_count(signer.address)
+
+    FlakyNode(w3, "eth_estimateGas", failures=2, after_delivery=False)
+    assert sender.send(signer, Call(target, "0x", "pay", value=1))["status"] == 1
+    # The node accepted the transaction but the answer was lost: the retry must not spend a second nonce.
+    FlakyNode(w3, "eth_sendRawTransaction", failures=1, after_delivery=True)
+    receipt = sender.send(signer, Call(target, "0x", "pay", value=1), gas=21_000)
+    assert receipt["status"] == 1
+    assert w3.eth.get_transaction_count(signer.address) == start + 2
+    assert sender.send(signer, Call(target, "0x", "pay", value=1), gas=21_000)["status"] == 1
+    assert w3.eth.get_transaction_count(signer.address) == start + 3

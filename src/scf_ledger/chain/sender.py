@@ -43,7 +43,12 @@ class Call:
 def _is_nonce_too_low(exc: Exception) -> bool:
     text = str(exc).lower()
     # geth/anvil say "nonce too low"; py-evm says "Invalid transaction nonce: Expected N, but got M".
-    return any(s in text for s in ("nonce too low", "nonce is too low", "already known", "invalid transaction nonce"))
+    return any(s in text for s in ("nonce too low", "nonce is too low", "invalid transaction nonce"))
+
+
+def _is_already_known(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "already known" in text or "already imported" in text
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -163,7 +168,7 @@ class TransactionSender:
                     return fn()
                 with self._chain_lock:
                     return fn()
-            except (TransactionNotFound, TimeExhausted, ContractLogicError, TransactionFailed):
+            except (TransactionNotFound, TimeExhausted, ContractLogicError, TransactionFailed, ChainError):
                 raise
             except Exception as exc:
                 if not _is_transient(exc) or attempt == TRANSIENT_RETRIES:
@@ -198,22 +203,34 @@ class TransactionSender:
                 }
                 if not call.to:
                     del tx["to"]  # contract creation
-                raw = account.sign_transaction(tx).raw_transaction
+                signed = account.sign_transaction(tx)
+                tx_hash = bytes(signed.hash)
                 try:
-                    tx_hash = self._rpc(lambda raw=raw: self.w3.eth.send_raw_transaction(raw))
+                    self._rpc(lambda raw=signed.raw_transaction: self.w3.eth.send_raw_transaction(raw))
                 except (ContractLogicError, TransactionFailed) as exc:
                     # The embedded chain executes on submission and may refuse here.
                     self._nonces.pop(address, None)
                     raise self._revert(exc, {"from": address, **tx}, call.label) from None
                 except Exception as exc:
-                    if _is_nonce_too_low(exc):
-                        self._nonces.pop(address, None)
-                        continue
                     self._nonces.pop(address, None)
+                    # A retried submission may have reached the node the first time: if the node knows
+                    # this very transaction, it is sent, and signing another would spend twice.
+                    if _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash)):
+                        self._nonces[address] = int(tx["nonce"]) + 1
+                        return tx_hash
+                    if _is_nonce_too_low(exc):
+                        continue
                     raise
                 self._nonces[address] += 1
-                return bytes(tx_hash)
+                return tx_hash
         raise ChainError(f"could not find a free nonce for {address} after 3 tries")
+
+    def _is_known(self, tx_hash: bytes) -> bool:
+        try:
+            self._rpc(lambda: self.w3.eth.get_transaction(tx_hash))  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        return True
 
     def _revert_of_mined(self, sender: str, call: Call, receipt: TxReceipt) -> ContractRevert:
         """Replays a failed transaction at its block to recover the revert data."""
