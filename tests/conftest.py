@@ -4,6 +4,7 @@ around every test so tests never see each other's state."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.compiler import Artifact, compile_contracts
 from scf_ledger.chain.connection import connect
 from scf_ledger.sandbox import World, create_world, utc
+from tests.utils.postgres import PostgresCluster
 
 START = utc(2027, 1, 31, 12)  # a month end: due dates clamp to 28 Feb, 31 Mar, 30 Apr
 
@@ -42,3 +44,23 @@ def anvil_url() -> Iterator[str]:
     """A real node: anvil from the npm lock, on a free loopback port, stopped at the end of the session."""
     with AnvilNode.start() as node:
         yield node.url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database at the latest schema, on SQLite and on a real PostgreSQL."""
+    from scf_ledger.store.db import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    upgrade(url)
+    return url

@@ -25,8 +25,8 @@ def money(amount: int) -> str:
 
 @dataclass
 class Story:
-    console: Console
     world: World
+    console: Console = field(default_factory=lambda: Console(quiet=True))
     gas: dict[str, int] = field(default_factory=dict)
     step_no: int = 0
 
@@ -38,7 +38,8 @@ class Story:
         self.console.print(f"[green]✓[/green] {self.step_no:>2}. {text}{suffix}")
 
 
-def _tell(story: Story) -> dict[str, int]:
+def tell_story(story: Story) -> dict[str, int]:
+    """The lifecycle of one 12-installment purchase, from origination to recovery (used by tests too)."""
     w = story.world
     s1, s2, s3 = w.suppliers
     f, platform = w.financier, w.platform
@@ -148,9 +149,9 @@ def run_demo(json_out: bool = False) -> int:
     console.print("[bold]scf-ledger demo[/bold]: deploying on a fresh embedded chain…")
     began = time.perf_counter()
     world = create_world(connect(), start=START)
-    story = Story(console, world)
+    story = Story(world, console)
     story.step(f"Contracts deployed on chain {world.chain.deployment.chain_id}; 8 parties registered and funded")
-    facts = _tell(story)
+    facts = tell_story(story)
     summary = _summary(console, world, facts["purchase_id"])
     table = Table(title="Gas")
     table.add_column("operation")

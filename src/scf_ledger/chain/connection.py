@@ -30,7 +30,7 @@ def dev_account(name: str, namespace: str = "scf-ledger/dev") -> LocalAccount:
     return Account.from_key(keccak(text=f"{namespace}/{name}"))
 
 
-def fund_gas(w3: Web3, address: str, wei: int = 10**21) -> None:
+def fund_gas(w3: Web3, address: str, wei: int = 10**19) -> None:
     """Gives `address` gas money from the node's first unlocked development account."""
     funder = w3.eth.accounts[0]
     tx_hash = w3.eth.send_transaction({"from": funder, "to": address, "value": wei})

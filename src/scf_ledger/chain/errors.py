@@ -38,10 +38,11 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _canonical_type(item: dict[str, Any]) -> str:
+def canonical_type(item: dict[str, Any]) -> str:
+    """The ABI type as it appears in a signature: tuples spelled out as (t1,t2,...)."""
     kind = item["type"]
     if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in item["components"])
+        inner = ",".join(canonical_type(c) for c in item["components"])
         return f"({inner}){kind[5:]}"
     return kind
 
@@ -64,7 +65,7 @@ class RevertDecoder:
             for item in abi:
                 if item.get("type") != "error":
                     continue
-                types = [_canonical_type(i) for i in item["inputs"]]
+                types = [canonical_type(i) for i in item["inputs"]]
                 selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
                 self._errors[selector] = (item["name"], [i["name"] for i in item["inputs"]], types)
 

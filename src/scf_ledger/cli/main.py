@@ -1,4 +1,4 @@
-"""The `scf` command: compile, deploy, demo."""
+"""The `scf` command: compile, deploy, demo, bench, db, index, reconcile."""
 
 from __future__ import annotations
 
@@ -51,6 +51,79 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from scf_ledger.demo import run_demo
 
     return run_demo(json_out=args.json)
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from scf_ledger.store.db import database_url, upgrade
+
+    url = database_url(args.db_url)
+    upgrade(url)
+    print(f"schema of {_redact(url)} is up to date")
+    return 0
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from scf_ledger.chain.client import ScfChain
+    from scf_ledger.chain.connection import connect
+    from scf_ledger.chain.deploy import Deployment
+    from scf_ledger.store.db import database_url, make_engine, require_current_schema, session_factory
+
+    if not args.rpc_url:
+        raise ConfigurationError(
+            "needs --rpc-url: an embedded chain lives inside one process (`scf serve`), a real node is shared"
+        )
+    deployment = Deployment.read(Path(args.deployment))
+    chain = ScfChain(connect(args.rpc_url), deployment)
+    engine = make_engine(database_url(args.db_url))
+    require_current_schema(engine)
+    return chain, session_factory(engine)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    import logging
+
+    from scf_ledger.store.indexer import Indexer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    chain, sessions = _open_store(args)
+    indexer = Indexer(
+        chain.w3,
+        chain.deployment,
+        chain.artifacts,
+        sessions,
+        confirmations=args.confirmations,
+        batch_blocks=args.batch_blocks,
+        run=chain.sender.run,
+        pause_per_event=args.pause_per_event_ms / 1000,
+    )
+    indexer.ensure_chain()
+    if args.until_synced:
+        indexer.run_until_synced()
+        print(f"indexed {indexer.stats.events} events in {indexer.stats.blocks} blocks")
+        return 0
+    indexer.run_forever(interval=args.interval)
+    return 0
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from scf_ledger.store.reconcile import reconcile
+
+    chain, sessions = _open_store(args)
+    diffs = reconcile(chain, sessions)
+    if args.json:
+        print(json.dumps({"differences": [d.as_dict() for d in diffs]}, indent=2))
+    else:
+        for d in diffs:
+            print(f"{d.what:<14} {d.key:<60} database={d.database} chain={d.chain}")
+        print(f"{len(diffs)} difference(s)")
+    return 1 if diffs else 0
 
 
 BENCH_SECTIONS = ("gas", "risk", "sender")
@@ -116,6 +189,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help=f"comma-separated sections of {', '.join(BENCH_SECTIONS)}")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("db", help="database schema")
+    db = p.add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="apply the migrations (Alembic) up to the latest")
+    up.add_argument("--db-url", help="SQLAlchemy URL (or SCF_DB_URL); a SQLite file scf-ledger.sqlite by default")
+    up.set_defaults(func=_cmd_db)
+
+    for name, func, text in (
+        ("index", _cmd_index, "follow the contracts' events into the database"),
+        ("reconcile", _cmd_reconcile, "compare the database with the contracts' views; exit 1 on a difference"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--rpc-url", help="JSON-RPC node")
+        p.add_argument("--deployment", default="deployment.json", help="deployment file from `scf deploy --out`")
+        p.add_argument("--db-url", help="SQLAlchemy URL (or SCF_DB_URL); a SQLite file scf-ledger.sqlite by default")
+        p.set_defaults(func=func)
+        if name == "index":
+            p.add_argument("--confirmations", type=int, default=0, help="blocks to wait before indexing one")
+            p.add_argument("--batch-blocks", type=int, default=200, help="blocks per database transaction")
+            p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+            p.add_argument("--until-synced", action="store_true", help="exit once the confirmed head is indexed")
+            p.add_argument("--pause-per-event-ms", type=float, default=0.0, help=argparse.SUPPRESS)
+        else:
+            p.add_argument("--json", action="store_true", help="print the differences as JSON")
 
     p = sub.add_parser("demo", help="run the whole story on the embedded chain")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -1,0 +1,353 @@
+"""Follows every event of the deployed contracts into the read model.
+
+Per batch, in one database transaction: the decoded events (keyed by chain id, tx hash, log index, so a
+replay inserts nothing twice), their projections, the hash of every processed block and the checkpoint.
+A crash loses the whole batch or nothing. Before each batch the newest stored block hash is compared with
+the chain's: its hash commits to every ancestor, so a mismatch means a reorg, found by walking back
+through the stored hashes (at most `reorg_depth`); the affected rows are deleted, the projections rebuilt
+from the remaining events, and the blocks read again. The database is bound to one chain id, genesis hash
+and set of contract addresses, and refuses any other."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hexbytes import HexBytes
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+from web3 import Web3
+from web3.contract import Contract
+
+from scf_ledger.chain.compiler import Artifact
+from scf_ledger.chain.deploy import Deployment
+from scf_ledger.chain.errors import canonical_type
+from scf_ledger.errors import ScfError
+from scf_ledger.store.models import ChainEvent, ChainMeta, IndexedBlock
+from scf_ledger.store.projection import DecodedEvent, apply_event, reset_projections
+
+log = logging.getLogger("scf_ledger.indexer")
+T = TypeVar("T")
+
+
+class IndexerError(ScfError):
+    """Raised when the indexer cannot go on safely."""
+
+
+class ChainMismatch(IndexerError):
+    """Raised when the database was recorded for another chain or deployment."""
+
+
+class ReorgDuringRead(IndexerError):
+    """Raised when a block changed while a batch was being read; the batch is read again."""
+
+
+@dataclass
+class IndexerStats:
+    events: int = 0
+    blocks: int = 0
+    batches: int = 0
+    reorgs: int = 0
+    rolled_back_blocks: int = 0
+
+
+def _plain(value: Any) -> Any:
+    """Event arguments as JSON: ints as decimal strings, bytes as 0x hex, sequences as lists."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes | bytearray | HexBytes):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _typed(value: Any) -> Any:
+    """The inverse of _plain for projections: decimal strings back to ints."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return value
+
+
+class Indexer:
+    def __init__(
+        self,
+        w3: Web3,
+        deployment: Deployment,
+        artifacts: dict[str, Artifact],
+        sessions: sessionmaker[Session],
+        *,
+        confirmations: int = 0,
+        batch_blocks: int = 200,
+        reorg_depth: int = 64,
+        run: Callable[[Callable[[], Any]], Any] | None = None,
+        pause_per_event: float = 0.0,
+    ) -> None:
+        self.w3 = w3
+        self.deployment = deployment
+        self.sessions = sessions
+        self.confirmations = confirmations
+        self.batch_blocks = batch_blocks
+        self.reorg_depth = reorg_depth
+        self._run = run or (lambda fn: fn())
+        self._pause = pause_per_event  # test hook: widens the window in which a kill lands mid-batch
+        self.stats = IndexerStats()
+        self.chain_id = deployment.chain_id
+        self._contracts: dict[str, tuple[str, Contract]] = {}
+        for name, address in deployment.addresses.items():
+            contract = w3.eth.contract(address=address, abi=artifacts[name].abi)
+            self._contracts[address.lower()] = (name, contract)
+        self._topics = self._topic_map(artifacts)
+
+    def _rpc(self, fn: Callable[[], T]) -> T:
+        return self._run(fn)
+
+    def _topic_map(self, artifacts: dict[str, Artifact]) -> dict[tuple[str, bytes], Any]:
+        """(contract address, topic0) -> the web3 event that decodes it."""
+        topics: dict[tuple[str, bytes], Any] = {}
+        for address, (_name, contract) in self._contracts.items():
+            for item in contract.abi:
+                if item["type"] != "event":
+                    continue
+                types = ",".join(canonical_type(i) for i in item["inputs"])
+                topic = Web3.keccak(text=f"{item['name']}({types})")
+                topics[(address, bytes(topic))] = contract.events[item["name"]]()
+        return topics
+
+    # START
+
+    def ensure_chain(self) -> ChainMeta:
+        """Records this chain on an empty database, or refuses a database of another chain."""
+        genesis = "0x" + bytes(self._rpc(lambda: self.w3.eth.get_block(0))["hash"]).hex()
+        chain_id = int(self._rpc(lambda: self.w3.eth.chain_id))
+        addresses = {k: v.lower() for k, v in sorted(self.deployment.addresses.items())}
+        with self.sessions.begin() as session:
+            meta = session.get(ChainMeta, 1)
+            if meta is None:
+                meta = ChainMeta(
+                    id=1,
+                    chain_id=chain_id,
+                    genesis_hash=genesis,
+                    addresses=addresses,
+                    deployment_block=self.deployment.deployment_block,
+                    last_block=self.deployment.deployment_block - 1,
+                )
+                session.add(meta)
+                return meta
+            mismatches = []
+            if meta.chain_id != chain_id:
+                mismatches.append(f"chain id {meta.chain_id} (node: {chain_id})")
+            if meta.genesis_hash != genesis:
+                mismatches.append(f"genesis {meta.genesis_hash[:12]}… (node: {genesis[:12]}…)")
+            if meta.addresses != addresses:
+                mismatches.append("another set of contract addresses")
+            if mismatches:
+                raise ChainMismatch(
+                    "this database follows " + ", ".join(mismatches) + ": use a fresh database for this chain"
+                )
+            return meta
+
+    # ONE POLL
+
+    def poll(self) -> int:
+        """Indexes up to one batch of confirmed blocks; returns how many events were written."""
+        head = int(self._rpc(lambda: self.w3.eth.block_number)) - self.confirmations
+        with self.sessions() as session:
+            meta = session.get(ChainMeta, 1)
+            if meta is None:
+                raise IndexerError("chain not recorded: call ensure_chain() first")
+            last = meta.last_block
+        if self._check_reorg(last):
+            with self.sessions() as session:
+                last = session.get(ChainMeta, 1).last_block  # type: ignore[union-attr]
+        if head <= last:
+            return 0
+        start, end = last + 1, min(head, last + self.batch_blocks)
+        blocks = self._read_blocks(start, end)
+        logs = self._rpc(
+            lambda: self.w3.eth.get_logs(
+                {"fromBlock": start, "toBlock": end, "address": list(self.deployment.addresses.values())}
+            )
+        )
+        events = [self._decode(log_entry, blocks) for log_entry in logs]
+        written = self._write(start, end, blocks, events)
+        self.stats.batches += 1
+        self.stats.blocks += end - start + 1
+        self.stats.events += written
+        return written
+
+    def run_until_synced(self, max_batches: int = 1_000_000) -> int:
+        """Polls until the confirmed head is indexed."""
+        total = 0
+        for _ in range(max_batches):
+            with self.sessions() as session:
+                last = session.get(ChainMeta, 1).last_block  # type: ignore[union-attr]
+            head = int(self._rpc(lambda: self.w3.eth.block_number)) - self.confirmations
+            if last >= head and not self._check_reorg(last):
+                return total
+            total += self.poll()
+        return total
+
+    def run_forever(self, interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """`scf index`: polls forever; RPC and database errors are logged and retried with backoff."""
+        backoff = interval
+        while not should_stop():
+            try:
+                if self.poll() == 0:
+                    time.sleep(interval)
+                backoff = interval
+            except ChainMismatch:
+                raise
+            except Exception as exc:  # logged with context, retried; the failed batch left nothing behind
+                log.warning("indexer poll failed (%s: %s); retrying in %.1f s", type(exc).__name__, exc, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    # READ
+
+    def _read_blocks(self, start: int, end: int) -> dict[int, tuple[str, int]]:
+        blocks = {}
+        for number in range(start, end + 1):
+            block = self._rpc(lambda n=number: self.w3.eth.get_block(n))
+            blocks[number] = ("0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
+        return blocks
+
+    def _decode(self, entry: Any, blocks: dict[int, tuple[str, int]]) -> DecodedEvent:
+        number = int(entry["blockNumber"])
+        block_hash = "0x" + bytes(entry["blockHash"]).hex()
+        if blocks[number][0] != block_hash:
+            raise ReorgDuringRead(f"block {number} changed while the batch was read")
+        address = str(entry["address"]).lower()
+        topics = entry["topics"]
+        event = self._topics.get((address, bytes(topics[0]))) if topics else None
+        name = self._contracts[address][0]
+        if event is None:
+            raise IndexerError(
+                f"unknown event at block {number}, tx 0x{bytes(entry['transactionHash']).hex()}, log "
+                f"{entry['logIndex']} of {name}: topic 0x{bytes(topics[0]).hex() if topics else ''}"
+            )
+        decoded = event.process_log(entry)
+        return DecodedEvent(
+            chain_id=self.chain_id,
+            tx_hash="0x" + bytes(entry["transactionHash"]).hex(),
+            log_index=int(entry["logIndex"]),
+            block_number=number,
+            block_hash=block_hash,
+            block_timestamp=blocks[number][1],
+            contract=name,
+            name=decoded["event"],
+            args=_typed(_plain(dict(decoded["args"]))),
+        )
+
+    # WRITE
+
+    def _write(self, start: int, end: int, blocks: dict[int, tuple[str, int]], events: list[DecodedEvent]) -> int:
+        written = 0
+        with self.sessions.begin() as session:
+            meta = session.get(ChainMeta, 1)
+            if meta is None or meta.last_block != start - 1:
+                raise IndexerError(f"checkpoint moved under the indexer (expected {start - 1})")
+            known = set(
+                session.execute(
+                    select(ChainEvent.tx_hash, ChainEvent.log_index).where(
+                        ChainEvent.chain_id == self.chain_id, ChainEvent.block_number.between(start, end)
+                    )
+                ).all()
+            )
+            for ev in events:
+                if (ev.tx_hash, ev.log_index) in known:
+                    continue
+                session.add(
+                    ChainEvent(**ev.key, block_number=ev.block_number, block_hash=ev.block_hash,
+                               contract=ev.contract, name=ev.name, args=_plain(ev.args))
+                )  # fmt: skip
+                apply_event(session, ev)
+                written += 1
+                if self._pause:
+                    session.flush()
+                    time.sleep(self._pause)
+            for number, (block_hash, timestamp) in blocks.items():
+                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=timestamp))
+            meta.last_block = end
+        return written
+
+    # REORGS
+
+    def _check_reorg(self, last: int) -> bool:
+        """True if a reorg was found and rolled back."""
+        with self.sessions() as session:
+            stored = session.execute(
+                select(IndexedBlock.number, IndexedBlock.hash)
+                .where(IndexedBlock.number <= last)
+                .order_by(IndexedBlock.number.desc())
+                .limit(self.reorg_depth)
+            ).all()
+        if not stored:
+            return False
+        fork = None
+        for number, stored_hash in stored:
+            chain_hash = self._chain_hash(number)
+            if chain_hash == stored_hash:
+                if fork is None:
+                    return False  # the newest matches: its hash commits to every ancestor
+                fork = number
+                break
+            fork = number - 1  # this one changed; keep walking back
+        assert fork is not None
+        if fork == stored[-1][0] - 1 and len(stored) == self.reorg_depth:
+            log.warning("reorg deeper than %d blocks: re-indexing from the deployment block", self.reorg_depth)
+            fork = self.deployment.deployment_block - 1
+        self._rollback(fork)
+        return True
+
+    def _chain_hash(self, number: int) -> str | None:
+        try:
+            block = self._rpc(lambda: self.w3.eth.get_block(number))
+        except Exception:  # the chain is now shorter than our block
+            return None
+        return "0x" + bytes(block["hash"]).hex()
+
+    def _rollback(self, fork: int) -> None:
+        """Deletes everything above `fork` and rebuilds the projections from the remaining events."""
+        began = time.perf_counter()
+        with self.sessions.begin() as session:
+            meta = session.get(ChainMeta, 1)
+            assert meta is not None
+            dropped = meta.last_block - fork
+            session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
+            reset_projections(session)
+            session.flush()
+            remaining = session.scalars(
+                select(ChainEvent).order_by(ChainEvent.block_number, ChainEvent.log_index)
+            ).all()
+            timestamps = dict(session.execute(select(IndexedBlock.number, IndexedBlock.timestamp)).all())
+            for row in remaining:
+                apply_event(session, _from_row(row, timestamps[row.block_number]))
+            meta.last_block = fork
+        self.stats.reorgs += 1
+        self.stats.rolled_back_blocks += dropped
+        log.warning("reorg: rolled back %d block(s) to %d in %.3f s", dropped, fork, time.perf_counter() - began)
+
+
+def _from_row(row: ChainEvent, timestamp: int) -> DecodedEvent:
+    return DecodedEvent(
+        chain_id=row.chain_id,
+        tx_hash=row.tx_hash,
+        log_index=row.log_index,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        block_timestamp=timestamp,
+        contract=row.contract,
+        name=row.name,
+        args=_typed(row.args),
+    )

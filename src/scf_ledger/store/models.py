@@ -1,0 +1,232 @@
+"""Tables of the read model. Amounts are exact integers of base units (BigInt); every row written from an
+event is keyed by (chain id, tx hash, log index), so replaying a batch changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from scf_ledger.store.types import BigInt
+
+ADDRESS = String(42)
+HASH = String(66)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# CHAIN BOOKKEEPING
+
+
+class ChainMeta(Base):
+    """The one chain this database follows, and how far the indexer got."""
+
+    __tablename__ = "chain_meta"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    chain_id: Mapped[int] = mapped_column(BigInt)
+    genesis_hash: Mapped[str] = mapped_column(HASH)
+    addresses: Mapped[dict[str, str]] = mapped_column(JSON)
+    deployment_block: Mapped[int] = mapped_column(BigInt)
+    last_block: Mapped[int] = mapped_column(BigInt)  # last block fully indexed; deployment_block - 1 at first
+
+
+class IndexedBlock(Base):
+    """Hash of every processed block, compared with the chain's to detect reorgs."""
+
+    __tablename__ = "indexed_blocks"
+    number: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[int] = mapped_column(BigInt)
+
+
+class ChainEvent(Base):
+    """Every decoded event of the deployed contracts, the source of truth the projections replay."""
+
+    __tablename__ = "chain_events"
+    chain_id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInt, index=True)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    contract: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, object]] = mapped_column(JSON)  # ints as decimal strings
+
+
+# PROJECTIONS OF THE CHAIN
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+    address: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer, default=0)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    credit_limit: Mapped[int] = mapped_column(BigInt, default=0)
+    exposure: Mapped[int] = mapped_column(BigInt, default=0)
+
+
+class PurchaseRow(Base):
+    __tablename__ = "purchases"
+    purchase_id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    obligor: Mapped[str] = mapped_column(ADDRESS, index=True)
+    originator: Mapped[str] = mapped_column(ADDRESS)
+    principal: Mapped[int] = mapped_column(BigInt)
+    installments: Mapped[int] = mapped_column(Integer)
+    fee_per_installment: Mapped[int] = mapped_column(BigInt)
+    first_due_date: Mapped[int] = mapped_column(BigInt)
+    document_hash: Mapped[str] = mapped_column(HASH, unique=True)
+    block_number: Mapped[int] = mapped_column(BigInt)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+
+
+class ReceivableRow(Base):
+    """One installment: terms, and the repayment state the ledger keeps (distributed, paid, penalty)."""
+
+    __tablename__ = "receivables"
+    token_id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(BigInt, ForeignKey("purchases.purchase_id"), index=True)
+    installment: Mapped[int] = mapped_column(Integer)
+    obligor: Mapped[str] = mapped_column(ADDRESS, index=True)
+    face: Mapped[int] = mapped_column(BigInt)
+    fee: Mapped[int] = mapped_column(BigInt)
+    due_date: Mapped[int] = mapped_column(BigInt, index=True)
+    distributed: Mapped[int] = mapped_column(BigInt, default=0)
+    paid: Mapped[int] = mapped_column(BigInt, default=0)  # fee + principal
+    penalty_accrued: Mapped[int] = mapped_column(BigInt, default=0)
+    penalty_paid: Mapped[int] = mapped_column(BigInt, default=0)
+    defaulted: Mapped[bool] = mapped_column(Boolean, default=False)
+    dust: Mapped[int] = mapped_column(BigInt, default=0)  # residues (x face) of claims after full repayment
+
+
+class HoldingRow(Base):
+    """Units of one id held by one holder, with the holder's pro-rata checkpoint as the ledger keeps it."""
+
+    __tablename__ = "holdings"
+    token_id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    holder: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    units: Mapped[int] = mapped_column(BigInt, default=0)
+    snapshot: Mapped[int] = mapped_column(BigInt, default=0)
+    residue: Mapped[int] = mapped_column(BigInt, default=0)
+    accrued_units: Mapped[int] = mapped_column(BigInt, default=0)
+
+
+Index("ix_holdings_holder", HoldingRow.holder)
+
+
+class _EventKeyed:
+    """Rows that are one event: keyed by (chain id, tx hash, log index, position in a batch)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(HASH, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInt, index=True)
+
+
+class TransferRow(_EventKeyed, Base):
+    __tablename__ = "transfers"
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # index within a batch
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    sender: Mapped[str] = mapped_column(ADDRESS)
+    receiver: Mapped[str] = mapped_column(ADDRESS)
+    units: Mapped[int] = mapped_column(BigInt)
+
+
+class RepaymentRow(_EventKeyed, Base):
+    __tablename__ = "repayments"
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    payer: Mapped[str] = mapped_column(ADDRESS)
+    amount: Mapped[int] = mapped_column(BigInt)
+    to_penalty: Mapped[int] = mapped_column(BigInt)
+    to_fee: Mapped[int] = mapped_column(BigInt)
+    to_principal: Mapped[int] = mapped_column(BigInt)
+
+
+class ClaimRow(_EventKeyed, Base):
+    __tablename__ = "claims"
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    holder: Mapped[str] = mapped_column(ADDRESS, index=True)
+    receiver: Mapped[str] = mapped_column(ADDRESS)
+    amount: Mapped[int] = mapped_column(BigInt)
+
+
+class FinancingRow(_EventKeyed, Base):
+    __tablename__ = "financings"
+    financier: Mapped[str] = mapped_column(ADDRESS, index=True)
+    nonce: Mapped[int] = mapped_column(BigInt)
+    seller: Mapped[str] = mapped_column(ADDRESS, index=True)
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    units: Mapped[int] = mapped_column(BigInt)
+    value: Mapped[int] = mapped_column(BigInt)
+    price: Mapped[int] = mapped_column(BigInt)
+
+
+class OfferRow(Base):
+    """A financier's signed offer (stored by the API); the indexer keeps fills and cancellation current."""
+
+    __tablename__ = "offers"
+    financier: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    nonce: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    receivable_id: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    obligor: Mapped[str | None] = mapped_column(ADDRESS, nullable=True)
+    rate_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_units: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    max_units: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    expiry: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    filled_units: Mapped[int] = mapped_column(BigInt, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# SERVICE STATE (written by the API, not by the indexer)
+
+
+class CreditOrderRow(Base):
+    __tablename__ = "credit_orders"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    buyer: Mapped[str] = mapped_column(ADDRESS, index=True)
+    supplier: Mapped[str] = mapped_column(ADDRESS)
+    principal: Mapped[int] = mapped_column(BigInt)
+    installments: Mapped[int] = mapped_column(Integer)
+    fee_bps: Mapped[int] = mapped_column(Integer)
+    document_hash: Mapped[str] = mapped_column(HASH, unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # approved, declined, review, confirmed
+    purchase_id: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RiskDecisionRow(Base):
+    __tablename__ = "risk_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(String(40), ForeignKey("credit_orders.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    reason_codes: Mapped[list[str]] = mapped_column(JSON)
+    recommended_limit: Mapped[int] = mapped_column(BigInt)
+    config_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiKeyRow(Base):
+    """API keys are random 256-bit values stored only as SHA-256 digests."""
+
+    __tablename__ = "api_keys"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party: Mapped[str] = mapped_column(ADDRESS, index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IdempotencyRow(Base):
+    __tablename__ = "idempotency_records"
+    party: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

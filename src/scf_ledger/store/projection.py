@@ -1,0 +1,224 @@
+"""Applies decoded chain events to the read-model tables, mirroring the contracts' arithmetic exactly
+(including each holder's pro-rata checkpoint), so the database can be reconciled against the chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from scf_ledger.domain import money
+from scf_ledger.store.models import (
+    ClaimRow,
+    FinancingRow,
+    HoldingRow,
+    OfferRow,
+    ParticipantRow,
+    PurchaseRow,
+    ReceivableRow,
+    RepaymentRow,
+    TransferRow,
+)
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class ProjectionError(Exception):
+    """Raised when an event contradicts the read model (a bug, or events applied out of order)."""
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    chain_id: int
+    tx_hash: str
+    log_index: int
+    block_number: int
+    block_hash: str
+    block_timestamp: int
+    contract: str
+    name: str
+    args: dict[str, Any]  # ints as ints, addresses checksummed, bytes as 0x hex
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"chain_id": self.chain_id, "tx_hash": self.tx_hash, "log_index": self.log_index}
+
+
+def _participant(session: Session, address: str) -> ParticipantRow:
+    row = session.get(ParticipantRow, address)
+    if row is None:
+        row = ParticipantRow(address=address, kind=0, frozen=False, blacklisted=False, credit_limit=0, exposure=0)
+        session.add(row)
+    return row
+
+
+def _holding(session: Session, token_id: int, holder: str) -> HoldingRow:
+    row = session.get(HoldingRow, (token_id, holder))
+    if row is None:
+        row = HoldingRow(token_id=token_id, holder=holder, units=0, snapshot=0, residue=0, accrued_units=0)
+        session.add(row)
+    return row
+
+
+def _receivable(session: Session, token_id: int) -> ReceivableRow:
+    row = session.get(ReceivableRow, token_id)
+    if row is None:
+        raise ProjectionError(f"event for unknown receivable {token_id}")
+    return row
+
+
+def _settle(holding: HoldingRow, receivable: ReceivableRow) -> None:
+    """The ledger's `_settle`: the holder's share since its snapshot moves into accrued units and residue."""
+    if holding.snapshot == receivable.distributed:
+        return
+    units, residue = money.share_of(
+        holding.units, receivable.distributed - holding.snapshot, holding.residue, receivable.face
+    )
+    holding.accrued_units += units
+    holding.residue = residue
+    holding.snapshot = receivable.distributed
+
+
+def _move_units(
+    session: Session, ev: DecodedEvent, token_id: int, sender: str, receiver: str, units: int, position: int
+) -> None:
+    session.add(
+        TransferRow(**ev.key, position=position, block_number=ev.block_number, token_id=token_id,
+                    sender=sender, receiver=receiver, units=units)
+    )  # fmt: skip
+    to = _holding(session, token_id, receiver)
+    if sender == ZERO_ADDRESS:  # a mint of a fresh id: nothing distributed yet, nothing to settle
+        to.units += units
+        return
+    receivable = _receivable(session, token_id)
+    frm = _holding(session, token_id, sender)
+    _settle(frm, receivable)
+    _settle(to, receivable)
+    if frm.units < units:
+        raise ProjectionError(f"transfer of {units} units of {token_id} from {sender} who holds {frm.units}")
+    frm.units -= units
+    to.units += units
+
+
+def apply_event(session: Session, ev: DecodedEvent) -> None:
+    """Updates the projections for one event. Events must come in chain order."""
+    a = ev.args
+    match ev.contract, ev.name:
+        case "ParticipantRegistry", "ParticipantRegistered":
+            _participant(session, a["account"]).kind = int(a["kind"])
+        case "ParticipantRegistry", "CreditLimitSet":
+            _participant(session, a["obligor"]).credit_limit = int(a["newLimit"])
+        case "ParticipantRegistry", "FrozenSet":
+            _participant(session, a["account"]).frozen = bool(a["frozen"])
+        case "ParticipantRegistry", "BlacklistedSet":
+            _participant(session, a["account"]).blacklisted = bool(a["blacklisted"])
+        case "ReceivableLedger", "PurchaseOriginated":
+            _originated(session, ev)
+        case "ReceivableLedger", "TransferSingle":
+            _move_units(session, ev, int(a["id"]), a["from"], a["to"], int(a["value"]), 0)
+        case "ReceivableLedger", "TransferBatch":
+            for position, (token_id, units) in enumerate(zip(a["ids"], a["values"], strict=True)):
+                _move_units(session, ev, int(token_id), a["from"], a["to"], int(units), position)
+        case "ReceivableLedger", "Repayment":
+            _repaid(session, ev)
+        case "ReceivableLedger", "PenaltyAccrued":
+            _receivable(session, int(a["id"])).penalty_accrued += int(a["amount"])
+        case "ReceivableLedger", "ReceivableDefaulted":
+            _receivable(session, int(a["id"])).defaulted = True
+        case "ReceivableLedger", "Claimed":
+            _claimed(session, ev)
+        case "ReceivableLedger", "DustSwept":
+            receivable = _receivable(session, int(a["id"]))
+            receivable.dust -= int(a["amount"]) * receivable.face
+        case "FinancingMarket", "OfferAccepted":
+            session.add(
+                FinancingRow(**ev.key, block_number=ev.block_number, financier=a["financier"], nonce=int(a["nonce"]),
+                             seller=a["seller"], token_id=int(a["id"]), units=int(a["units"]), value=int(a["value"]),
+                             price=int(a["price"]))
+            )  # fmt: skip
+            _offer(session, a["financier"], int(a["nonce"])).filled_units += int(a["units"])
+        case "FinancingMarket", "OfferCancelled":
+            _offer(session, a["financier"], int(a["nonce"])).cancelled = True
+        case _:
+            pass  # kept in chain_events only: roles, pauses, terms, fees withdrawn, token transfers
+
+
+def _offer(session: Session, financier: str, nonce: int) -> OfferRow:
+    row = session.get(OfferRow, (financier, nonce))
+    if row is None:
+        row = OfferRow(financier=financier, nonce=nonce, filled_units=0, cancelled=False)
+        session.add(row)
+    return row
+
+
+def _originated(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    purchase_id, n, principal = int(a["purchaseId"]), int(a["installments"]), int(a["principal"])
+    fee = int(a["feePerInstallment"])
+    session.add(
+        PurchaseRow(purchase_id=purchase_id, obligor=a["obligor"], originator=a["originator"], principal=principal,
+                    installments=n, fee_per_installment=fee, first_due_date=int(a["firstDueDate"]),
+                    document_hash=a["documentHash"], block_number=ev.block_number, tx_hash=ev.tx_hash)
+    )  # fmt: skip
+    for i in range(n):
+        session.add(
+            ReceivableRow(token_id=(purchase_id << 8) | i, purchase_id=purchase_id, installment=i,
+                          obligor=a["obligor"], face=money.principal_of(principal, n, i), fee=fee,
+                          due_date=money.due_date(ev.block_timestamp, i), distributed=0, paid=0,
+                          penalty_accrued=0, penalty_paid=0, defaulted=False, dust=0)
+        )  # fmt: skip
+    _participant(session, a["obligor"]).exposure += principal
+    session.flush()
+
+
+def _repaid(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    token_id = int(a["id"])
+    to_penalty, to_fee, to_principal = int(a["toPenalty"]), int(a["toFee"]), int(a["toPrincipal"])
+    session.add(
+        RepaymentRow(**ev.key, block_number=ev.block_number, token_id=token_id, payer=a["payer"],
+                     amount=int(a["amount"]), to_penalty=to_penalty, to_fee=to_fee, to_principal=to_principal)
+    )  # fmt: skip
+    receivable = _receivable(session, token_id)
+    receivable.distributed += to_penalty + to_principal
+    receivable.paid += to_fee + to_principal
+    receivable.penalty_paid += to_penalty
+    _participant(session, receivable.obligor).exposure -= to_principal
+
+
+def _claimed(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    token_id, amount = int(a["id"]), int(a["amount"])
+    session.add(
+        ClaimRow(**ev.key, block_number=ev.block_number, token_id=token_id, holder=a["holder"],
+                 receiver=a["receiver"], amount=amount)
+    )  # fmt: skip
+    receivable = _receivable(session, token_id)
+    holding = _holding(session, token_id, a["holder"])
+    _settle(holding, receivable)
+    if holding.accrued_units != amount:
+        raise ProjectionError(
+            f"claim of {amount} on {token_id} by {a['holder']}: read model says {holding.accrued_units}"
+        )
+    holding.accrued_units = 0
+    if receivable.paid == receivable.face + receivable.fee:
+        receivable.dust += holding.residue
+        holding.residue = 0
+
+
+def reset_projections(session: Session) -> None:
+    """Empties every table derived from events (service-owned columns of offers are kept)."""
+    for table in (
+        TransferRow,
+        RepaymentRow,
+        ClaimRow,
+        FinancingRow,
+        HoldingRow,
+        ReceivableRow,
+        PurchaseRow,
+        ParticipantRow,
+    ):
+        session.execute(delete(table))
+    session.execute(update(OfferRow).values(filled_units=0, cancelled=False))
