@@ -34,6 +34,7 @@ def run_bench(
     rpc_url: str | None = None,
     own_anvil: bool = False,
     quick: bool = False,
+    pg_url: str | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, object]:
     results: dict[str, object] = {}
@@ -52,6 +53,11 @@ def run_bench(
 
             log("risk engine…")
             results |= measure_risk(5_000 if quick else 20_000)
+        if "indexer" in sections:
+            from scf_ledger.bench.indexer import measure_indexer
+
+            log(f"indexer on {chain_name}…")
+            results |= measure_indexer(connect(rpc_url), purchases=10 if quick else 40, pg_url=pg_url, log=log)
         if "sender" in sections:
             from scf_ledger.bench.sender import measure_sender
 

@@ -20,7 +20,7 @@ def _fund(w3: Web3, sender: TransactionSender, account: LocalAccount) -> None:
     if is_embedded(w3):
         fund_gas(w3, account.address)
     else:
-        sender.send(anvil_dev_account(0), Call(account.address, "0x", "fund", value=10**21), gas=GAS)
+        sender.send(anvil_dev_account(0), Call(account.address, "0x", "fund", value=10**19), gas=GAS)
 
 
 def _raw_block(w3: Web3, account: LocalAccount, to: str, count: int, chain_id: int, nonce: int) -> float:

@@ -91,7 +91,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
     from scf_ledger.store.indexer import Indexer
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("scf_ledger").setLevel(logging.INFO)
     chain, sessions = _open_store(args)
     indexer = Indexer(
         chain.w3,
@@ -126,7 +127,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if diffs else 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender")
+BENCH_SECTIONS = ("gas", "risk", "sender", "indexer")
 
 
 def _figure(value: object) -> str:
@@ -150,7 +151,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             f"unknown bench section(s) {', '.join(unknown)}; choose from {', '.join(BENCH_SECTIONS)}"
         )
     console = Console(stderr=True)
-    results = run_bench(sections, rpc_url=args.rpc_url, own_anvil=args.anvil, quick=args.quick, log=console.print)
+    results = run_bench(
+        sections, rpc_url=args.rpc_url, own_anvil=args.anvil, quick=args.quick, pg_url=args.pg_url, log=console.print
+    )
     table = Table(title="scf bench")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -187,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--anvil", action="store_true", help="start and stop an anvil node of our own for the run")
     p.add_argument("--quick", action="store_true", help="smaller samples (100 holders for the claim ratio)")
     p.add_argument("--only", help=f"comma-separated sections of {', '.join(BENCH_SECTIONS)}")
+    p.add_argument("--pg-url", help="also measure the indexer into this (empty) PostgreSQL database")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=_cmd_bench)
 

@@ -34,12 +34,13 @@ class ChainMeta(Base):
 
 
 class IndexedBlock(Base):
-    """Hash of every processed block, compared with the chain's to detect reorgs."""
+    """Hash of each processed block that holds events or ends a batch, compared with the chain's to detect
+    reorgs (a block's hash commits to all its ancestors, so these anchors are enough to find a fork)."""
 
     __tablename__ = "indexed_blocks"
     number: Mapped[int] = mapped_column(BigInt, primary_key=True)
     hash: Mapped[str] = mapped_column(HASH)
-    timestamp: Mapped[int] = mapped_column(BigInt)
+    timestamp: Mapped[int | None] = mapped_column(BigInt, nullable=True)
 
 
 class ChainEvent(Base):

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from scf_ledger.store.models import (
 )
 
 ZERO_ADDRESS = "0x" + "00" * 20
+T = TypeVar("T")
 
 
 class ProjectionError(Exception):
@@ -46,27 +48,55 @@ class DecodedEvent:
         return {"chain_id": self.chain_id, "tx_hash": self.tx_hash, "log_index": self.log_index}
 
 
-def _participant(session: Session, address: str) -> ParticipantRow:
-    row = session.get(ParticipantRow, address)
+def _cached(session: Session, model: type[T], key: Any, make: Callable[[], T] | None = None) -> T | None:
+    """The row of `model` with `key`: from this batch's cache, the database, or `make` (added).
+
+    The cache lets a batch run without autoflush: rows created earlier in the batch are found without a
+    SELECT, and none is created twice."""
+    cache: dict[tuple[type, Any], Any] = session.info.setdefault("projection_cache", {})
+    row = cache.get((model, key))
     if row is None:
-        row = ParticipantRow(address=address, kind=0, frozen=False, blacklisted=False, credit_limit=0, exposure=0)
-        session.add(row)
+        with session.no_autoflush:
+            row = session.get(model, key)
+        if row is None and make is not None:
+            row = make()
+            session.add(row)
+        if row is not None:
+            cache[(model, key)] = row
+    return row
+
+
+def _participant(session: Session, address: str) -> ParticipantRow:
+    row = _cached(
+        session,
+        ParticipantRow,
+        address,
+        lambda: ParticipantRow(address=address, kind=0, frozen=False, blacklisted=False, credit_limit=0, exposure=0),
+    )
+    assert row is not None
     return row
 
 
 def _holding(session: Session, token_id: int, holder: str) -> HoldingRow:
-    row = session.get(HoldingRow, (token_id, holder))
-    if row is None:
-        row = HoldingRow(token_id=token_id, holder=holder, units=0, snapshot=0, residue=0, accrued_units=0)
-        session.add(row)
+    row = _cached(
+        session,
+        HoldingRow,
+        (token_id, holder),
+        lambda: HoldingRow(token_id=token_id, holder=holder, units=0, snapshot=0, residue=0, accrued_units=0),
+    )
+    assert row is not None
     return row
 
 
 def _receivable(session: Session, token_id: int) -> ReceivableRow:
-    row = session.get(ReceivableRow, token_id)
+    row = _cached(session, ReceivableRow, token_id)
     if row is None:
         raise ProjectionError(f"event for unknown receivable {token_id}")
     return row
+
+
+def clear_cache(session: Session) -> None:
+    session.info.pop("projection_cache", None)
 
 
 def _settle(holding: HoldingRow, receivable: ReceivableRow) -> None:
@@ -146,10 +176,13 @@ def apply_event(session: Session, ev: DecodedEvent) -> None:
 
 
 def _offer(session: Session, financier: str, nonce: int) -> OfferRow:
-    row = session.get(OfferRow, (financier, nonce))
-    if row is None:
-        row = OfferRow(financier=financier, nonce=nonce, filled_units=0, cancelled=False)
-        session.add(row)
+    row = _cached(
+        session,
+        OfferRow,
+        (financier, nonce),
+        lambda: OfferRow(financier=financier, nonce=nonce, filled_units=0, cancelled=False),
+    )
+    assert row is not None
     return row
 
 
@@ -163,14 +196,12 @@ def _originated(session: Session, ev: DecodedEvent) -> None:
                     document_hash=a["documentHash"], block_number=ev.block_number, tx_hash=ev.tx_hash)
     )  # fmt: skip
     for i in range(n):
-        session.add(
-            ReceivableRow(token_id=(purchase_id << 8) | i, purchase_id=purchase_id, installment=i,
-                          obligor=a["obligor"], face=money.principal_of(principal, n, i), fee=fee,
-                          due_date=money.due_date(ev.block_timestamp, i), distributed=0, paid=0,
-                          penalty_accrued=0, penalty_paid=0, defaulted=False, dust=0)
-        )  # fmt: skip
+        token_id = (purchase_id << 8) | i
+        _cached(session, ReceivableRow, token_id, lambda token_id=token_id, i=i: ReceivableRow(
+            token_id=token_id, purchase_id=purchase_id, installment=i, obligor=a["obligor"],
+            face=money.principal_of(principal, n, i), fee=fee, due_date=money.due_date(ev.block_timestamp, i),
+            distributed=0, paid=0, penalty_accrued=0, penalty_paid=0, defaulted=False, dust=0))  # fmt: skip
     _participant(session, a["obligor"]).exposure += principal
-    session.flush()
 
 
 def _repaid(session: Session, ev: DecodedEvent) -> None:
@@ -210,6 +241,7 @@ def _claimed(session: Session, ev: DecodedEvent) -> None:
 
 def reset_projections(session: Session) -> None:
     """Empties every table derived from events (service-owned columns of offers are kept)."""
+    clear_cache(session)
     for table in (
         TransferRow,
         RepaymentRow,

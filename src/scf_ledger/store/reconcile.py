@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.client import ScfChain, Status
 from scf_ledger.domain import money
-from scf_ledger.store.models import ChainMeta, HoldingRow, IndexedBlock, ParticipantRow, ReceivableRow
+from scf_ledger.store.models import ChainMeta, HoldingRow, IndexedBlock, ParticipantRow, PurchaseRow, ReceivableRow
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,17 @@ def reconcile(chain: ScfChain, sessions: sessionmaker[Session]) -> list[Differen
         if database != on_chain:
             diffs.append(Difference(what, key, database, on_chain))
 
+    # Completeness first: a read model that missed an origination would otherwise compare nothing.
+    purchases_on_chain = view(chain.ledger, "nextPurchaseId") - 1
+    with sessions() as session:
+        purchases_in_db = session.scalar(select(func.count()).select_from(PurchaseRow)) or 0
+    check("purchases", "count", purchases_in_db, purchases_on_chain)
     for token_id, r in receivables.items():
-        v = view(chain.ledger, "receivable", token_id)
+        try:
+            v = view(chain.ledger, "receivable", token_id)
+        except Exception as exc:  # the chain does not know a receivable the database has
+            diffs.append(Difference("receivable", str(token_id), "present", f"unknown ({type(exc).__name__})"))
+            continue
         check("status", str(token_id), expected_status(r, timestamp).name, Status(v[9]).name)
         check("paid", str(token_id), r.paid, v[10] + v[11])
         check("paid_per_unit", str(token_id), money.paid_per_unit_scaled(r.distributed, r.face), v[14])

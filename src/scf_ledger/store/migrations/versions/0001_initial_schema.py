@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 11:59:04.317851
+Create Date: 2026-11-25 12:05:14.054304
 """
 
 from collections.abc import Sequence
@@ -146,7 +146,7 @@ def upgrade() -> None:
         "indexed_blocks",
         sa.Column("number", scf_ledger.store.types.BigInt(length=80), nullable=False),
         sa.Column("hash", sa.String(length=66), nullable=False),
-        sa.Column("timestamp", scf_ledger.store.types.BigInt(length=80), nullable=False),
+        sa.Column("timestamp", scf_ledger.store.types.BigInt(length=80), nullable=True),
         sa.PrimaryKeyConstraint("number"),
     )
     op.create_table(
