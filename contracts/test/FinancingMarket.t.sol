@@ -5,22 +5,9 @@ import {IFinancingMarket} from "../interfaces/IFinancingMarket.sol";
 import {Fixture} from "./utils/Fixture.sol";
 
 contract FinancingMarketTest is Fixture {
-    function offerFor(uint256 id) internal view returns (IFinancingMarket.Offer memory) {
-        return IFinancingMarket.Offer({
-            financier: financier,
-            receivableId: id,
-            obligor: address(0),
-            rateBps: 1_200,
-            minUnits: 1,
-            maxUnits: 1_000e6,
-            expiry: uint64(block.timestamp + 1 days),
-            nonce: 1
-        });
-    }
-
     function test_acceptOffer_swapsAtDiscountPrice() public {
         uint256 id = originate(3_000e6, 3, 0) << 8; // due 2027-03-01, 27.5 days away
-        IFinancingMarket.Offer memory offer = offerFor(id);
+        IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         uint256 expected = market.quote(id, 500e6, 1_200);
         vm.prank(supplier);
@@ -32,7 +19,7 @@ contract FinancingMarketTest is Fixture {
 
     function test_acceptOffer_refusedAfterCancel() public {
         uint256 id = originate(3_000e6, 3, 0) << 8;
-        IFinancingMarket.Offer memory offer = offerFor(id);
+        IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         vm.prank(financier);
         market.cancelOffer(1);
@@ -44,7 +31,7 @@ contract FinancingMarketTest is Fixture {
     /// @dev A fork with another chain id must not accept signatures made for this one.
     function test_acceptOffer_refusedOnAnotherChainId() public {
         uint256 id = originate(3_000e6, 3, 0) << 8;
-        IFinancingMarket.Offer memory offer = offerFor(id);
+        IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         vm.chainId(999);
         vm.expectRevert(abi.encodeWithSelector(IFinancingMarket.InvalidOfferSignature.selector, financier));
@@ -54,7 +41,7 @@ contract FinancingMarketTest is Fixture {
 
     function testFuzz_acceptOffer_neverOversells(uint256 first, uint256 second) public {
         uint256 id = originate(3_000e6, 3, 0) << 8;
-        IFinancingMarket.Offer memory offer = offerFor(id);
+        IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         first = bound(first, 1, 1_000e6);
         second = bound(second, 1, 1_000e6);

@@ -74,16 +74,7 @@ contract ReentrancyTest is Fixture {
         token.mint(address(greedy), 1e12);
         greedy.approve(IERC20(address(token)), address(market));
         uint256 id = originate(3_000e6, 3, 0) << 8;
-        IFinancingMarket.Offer memory offer = IFinancingMarket.Offer({
-            financier: address(greedy),
-            receivableId: id,
-            obligor: address(0),
-            rateBps: 1_200,
-            minUnits: 1,
-            maxUnits: 1_000e6,
-            expiry: uint64(block.timestamp + 1 days),
-            nonce: 1
-        });
+        IFinancingMarket.Offer memory offer = offerFor(address(greedy), id);
         greedy.arm(offer, id);
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
         vm.prank(supplier);

@@ -12,6 +12,7 @@ from scf_ledger.chain.compiler import Artifact
 from scf_ledger.chain.connection import connect
 from scf_ledger.chain.deploy import deploy_data
 from scf_ledger.domain import money
+from tests.utils.strategies import price_inputs
 
 EPOCH_DAY_MAX = 150_000  # about year 2380
 MAX = money.MAX_AMOUNT
@@ -83,14 +84,9 @@ def test_pro_rata_matches(harness: Any, face: int, data: st.DataObject) -> None:
 
 
 @CHECK
-@given(
-    units=st.integers(0, MAX),
-    paid=st.integers(0, money.SCALE),
-    rate=st.integers(0, 65_535),
-    due=st.integers(0, 2**40),
-    now=st.integers(0, 2**40),
-)
-def test_price_matches(harness: Any, units: int, paid: int, rate: int, due: int, now: int) -> None:
+@given(inputs=price_inputs)
+def test_price_matches(harness: Any, inputs: tuple[int, int, int, int, int]) -> None:
+    units, paid, rate, due, now = inputs
     assert harness.priceForUnits(units, paid, rate, due, now).call() == money.price_for_units(
         units, paid, rate, due, now
     )

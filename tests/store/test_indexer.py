@@ -176,3 +176,32 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(db_
         assert _count(sessions, ChainEvent) == total
         assert reconcile(world.chain, sessions) == []
         assert recovery < 120
+
+
+def test_unknown_or_malformed_events_stop_the_batch_never_skipped(tmp_path: Path) -> None:
+    from scf_ledger.store.db import upgrade
+    from scf_ledger.store.indexer import IndexerError
+
+    world = create_world(connect(), start=START)
+    url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
+    upgrade(url)
+    indexer, _ = _indexer(world, url)
+    block = {7: ("0x" + "11" * 32, 0)}
+    entry = {
+        "blockNumber": 7,
+        "blockHash": bytes.fromhex("11" * 32),
+        "address": world.chain.ledger.address,
+        "topics": [bytes(32)],
+        "data": b"",
+        "transactionHash": bytes(32),
+        "logIndex": 3,
+    }
+    with pytest.raises(IndexerError, match="unknown event at block 7.*log 3 of ReceivableLedger"):
+        indexer._decode(entry, block)
+    repayment = next(t for (_, t), ev in indexer._topics.items() if ev.name == "Repayment")
+    truncated = {**entry, "topics": [repayment, bytes(32), bytes(32)], "data": b"\x00" * 10}
+    with pytest.raises(IndexerError, match="malformed Repayment at block 7"):
+        indexer._decode(truncated, block)
+    moved = {**entry, "blockHash": bytes.fromhex("22" * 32), "topics": [repayment]}
+    with pytest.raises(IndexerError, match="block 7 changed while the batch was read"):
+        indexer._decode(moved, block)

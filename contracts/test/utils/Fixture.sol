@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {FinancingMarket} from "../../FinancingMarket.sol";
+import {IFinancingMarket} from "../../interfaces/IFinancingMarket.sol";
 import {IParticipantRegistry} from "../../interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
 import {ParticipantRegistry} from "../../ParticipantRegistry.sol";
@@ -82,6 +83,20 @@ abstract contract Fixture is Test {
     function originate(uint256 principal, uint8 n, uint16 feeBps) internal returns (uint256 purchaseId) {
         IReceivableLedger.OriginationRequest memory r = request(principal, n, feeBps);
         purchaseId = ledger.originate(r, signDigest(OBLIGOR_KEY, ledger.acknowledgementDigest(r)));
+    }
+
+    /// @dev A 12 %/year offer for up to 1,000 tokens of `id`, valid for a day, nonce 1.
+    function offerFor(address buyer, uint256 id) internal view returns (IFinancingMarket.Offer memory) {
+        return IFinancingMarket.Offer({
+            financier: buyer,
+            receivableId: id,
+            obligor: address(0),
+            rateBps: 1_200,
+            minUnits: 1,
+            maxUnits: 1_000e6,
+            expiry: uint64(block.timestamp + 1 days),
+            nonce: 1
+        });
     }
 
     function register(address account) internal {

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scf_ledger.domain import money
 from scf_ledger.domain.errors import DomainError, InvalidAmount, InvalidDate, InvalidPlan
 from scf_ledger.sandbox import utc
+from tests.utils.strategies import price_inputs
 
 MAX = money.MAX_AMOUNT
 DAY = money.SECONDS_PER_DAY
@@ -182,14 +183,9 @@ def test_price_examples() -> None:
     assert money.price_for_units(0, 0, 1_200, due, 0) == 0
 
 
-@given(
-    units=st.integers(0, MAX),
-    paid=st.integers(0, money.SCALE),
-    rate=st.integers(0, 65_535),
-    due=st.integers(0, 2**40),
-    now=st.integers(0, 2**40),
-)
-def test_price_is_between_zero_and_units(units: int, paid: int, rate: int, due: int, now: int) -> None:
+@given(inputs=price_inputs)
+def test_price_is_between_zero_and_units(inputs: tuple[int, int, int, int, int]) -> None:
+    units, paid, rate, due, now = inputs
     price = money.price_for_units(units, paid, rate, due, now)
     assert 0 <= price <= money.value_of_units(units, paid) <= units
 
