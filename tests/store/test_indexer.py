@@ -196,7 +196,7 @@ def test_unknown_or_malformed_events_stop_the_batch_never_skipped(tmp_path: Path
         "transactionHash": bytes(32),
         "logIndex": 3,
     }
-    with pytest.raises(IndexerError, match="unknown event at block 7.*log 3 of ReceivableLedger"):
+    with pytest.raises(IndexerError, match=r"unknown event at block 7.*log 3 of ReceivableLedger"):
         indexer._decode(entry, block)
     repayment = next(t for (_, t), ev in indexer._topics.items() if ev.name == "Repayment")
     truncated = {**entry, "topics": [repayment, bytes(32), bytes(32)], "data": b"\x00" * 10}
