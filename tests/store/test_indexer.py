@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,7 @@ def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:
     assert reconcile(world.chain, sessions) == []
 
 
-def test_reorg_is_rolled_back_and_reread(db_url: str) -> None:
+def test_reorg_is_rolled_back_and_reread(db_url: str, record_property: Callable[[str, object], None]) -> None:
     world = create_world(connect(), start=START)
     tester = world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
     s1, s2 = world.suppliers[0], world.suppliers[1]
@@ -121,6 +121,7 @@ def test_reorg_is_rolled_back_and_reread(db_url: str) -> None:
         repaid = session.scalars(select(RepaymentRow.token_id)).all()
         moved = session.scalar(select(HoldingRow.units).where(HoldingRow.holder == s2.address))
     assert repaid == [ids[1]] and moved is None  # nothing of the abandoned branch is left
+    record_property("reorg_recovery_s", round(elapsed, 3))
     assert elapsed < 30
 
 
@@ -143,7 +144,9 @@ def test_a_database_of_another_chain_is_refused(db_url: str, anvil_url: str) -> 
         _indexer(on_anvil, db_url)
 
 
-def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(db_url: str, tmp_path: Path) -> None:
+def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
+    db_url: str, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     with AnvilNode.start() as node:
         world = create_world(connect(node.url), start=START)
         tell_story(Story(world))
@@ -175,6 +178,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(db_
         recovery = time.perf_counter() - began
         assert _count(sessions, ChainEvent) == total
         assert reconcile(world.chain, sessions) == []
+        record_property("recovery_s", round(recovery, 3))
         assert recovery < 120
 
 
