@@ -166,7 +166,8 @@ class ScfChain:
 
     # EIP-712
 
-    def _domain(self, name: str, contract: Contract) -> dict[str, Any]:
+    def domain(self, name: str, contract: Contract) -> dict[str, Any]:
+        """The EIP-712 domain of `contract` (OpenZeppelin's EIP712 with version "1")."""
         return {
             "name": name,
             "version": "1",
@@ -178,7 +179,7 @@ class ScfChain:
         typed = {
             "types": {"Acknowledgement": ACKNOWLEDGEMENT_FIELDS},
             "primaryType": "Acknowledgement",
-            "domain": self._domain("ReceivableLedger", self.ledger),
+            "domain": self.domain("ReceivableLedger", self.ledger),
             "message": request.as_message(),
         }
         return bytes(obligor.sign_message(encode_typed_data(full_message=typed)).signature)
@@ -187,7 +188,7 @@ class ScfChain:
         typed = {
             "types": {"Offer": OFFER_FIELDS},
             "primaryType": "Offer",
-            "domain": self._domain("FinancingMarket", self.market),
+            "domain": self.domain("FinancingMarket", self.market),
             "message": offer.as_message(),
         }
         return bytes(financier.sign_message(encode_typed_data(full_message=typed)).signature)

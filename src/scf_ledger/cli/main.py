@@ -127,6 +127,41 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if diffs else 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from scf_ledger.api.config import Settings
+    from scf_ledger.api.main import create_app
+    from scf_ledger.api.service import Service
+
+    overrides = {k: v for k, v in {
+        "rpc_url": args.rpc_url, "db_url": args.db_url, "deployment": args.deployment,
+        "admin_key_file": args.admin_key_file, "private_key_file": args.private_key_file,
+    }.items() if v is not None}  # fmt: skip
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigurationError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    service = Service(settings)
+    where = "a fresh embedded chain" if service.embedded else settings.rpc_url
+    print(f"scf serve: chain {service.chain.deployment.chain_id} ({where}), database {_redact(service.db_url)}")
+    if service.admin_key:
+        if settings.admin_key_file:
+            path = Path(settings.admin_key_file)
+            path.write_text(service.admin_key + "\n")
+            path.chmod(0o600)
+            print(f"platform API key written to {path} (shown once)")
+        else:
+            print(f"platform API key (shown once): {service.admin_key}")
+    print(f"API on http://{args.host}:{args.port}/v1, docs at http://{args.host}:{args.port}/docs", flush=True)
+    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 BENCH_SECTIONS = ("gas", "risk", "sender", "indexer")
 
 
@@ -193,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pg-url", help="also measure the indexer into this (empty) PostgreSQL database")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("serve", help="run the REST API (and its indexer)")
+    p.add_argument("--rpc-url", help="JSON-RPC node; a fresh embedded chain (deployed at start) when omitted")
+    p.add_argument("--deployment", help="deployment file, with --rpc-url (default deployment.json)")
+    p.add_argument("--db-url", help="SQLAlchemy URL (or SCF_DB_URL); a temporary SQLite file with the embedded chain")
+    p.add_argument("--admin-key-file", help="write the platform's API key here on first start (else printed)")
+    p.add_argument("--private-key-file", help="the platform's signing key on a real node (or SCF_DEPLOYER_KEY)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("db", help="database schema")
     db = p.add_subparsers(dest="db_command", required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, func
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from scf_ledger.store.types import BigInt
@@ -196,6 +196,12 @@ class CreditOrderRow(Base):
     document_hash: Mapped[str] = mapped_column(HASH, unique=True)
     status: Mapped[str] = mapped_column(String(20))  # approved, declined, review, confirmed
     purchase_id: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    gateway: Mapped[str] = mapped_column(ADDRESS)
+    at: Mapped[int] = mapped_column(BigInt)  # chain time of the order
+    deadline: Mapped[int] = mapped_column(BigInt)  # of the obligor's acknowledgement
+    device_id: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)  # coordinates, not money
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -230,4 +236,16 @@ class IdempotencyRow(Base):
     request_digest: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PartyRow(Base):
+    """A party of the API: who it is, and whether the service holds its signing key."""
+
+    __tablename__ = "parties"
+    address: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # platform, gateway, supplier, financier, obligor
+    custodial: Mapped[bool] = mapped_column(Boolean, default=True)
+    encrypted_key: Mapped[str | None] = mapped_column(String(400), nullable=True)  # Fernet token
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,30 @@
+"""Settings of `scf serve`, from arguments or SCF_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_MASTER_KEY = "local-development-master-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCF_", extra="ignore")
+
+    mode: str = Field(default="local", pattern="^(local|production)$")
+    rpc_url: str | None = None  # None: a fresh embedded chain, deployed at start
+    deployment: str = "deployment.json"
+    db_url: str | None = None  # None with the embedded chain: a fresh temporary SQLite file
+    master_key: str = LOCAL_MASTER_KEY  # encrypts custodial signing keys
+    admin_key_file: str | None = None
+    confirmations: int = 0
+    index_interval: float = 1.0
+    private_key_file: str | None = None  # the platform's key on a real node
+
+    @model_validator(mode="after")
+    def _no_default_secret_outside_local(self) -> Settings:
+        if self.mode != "local" and self.master_key == LOCAL_MASTER_KEY:
+            raise ValueError("SCF_MASTER_KEY must be set to a secret of your own outside local mode")
+        if len(self.master_key) < 16:
+            raise ValueError("SCF_MASTER_KEY must be at least 16 characters")
+        return self

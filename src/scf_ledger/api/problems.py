@@ -1,0 +1,104 @@
+"""RFC 9457 problem details: every error the API returns, with the contract's error where the chain refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scf_ledger.chain.errors import ContractRevert
+from scf_ledger.domain.errors import DomainError
+
+PROBLEM = "application/problem+json"
+BASE = "https://scf-ledger.dev/problems/"
+
+# Refusals about the state of things (409) rather than the request itself (422).
+CONFLICTS = {
+    "InvalidStatus",
+    "OfferFilled",
+    "OfferWasCancelled",
+    "ReceivableNotActive",
+    "DocumentAlreadyUsed",
+    "ObligorFrozen",
+    "CreditLimitExceeded",
+    "DefaultTooEarly",
+    "EnforcedPause",
+    "NothingToClaim",
+    "NothingToSweep",
+    "OfferExpired",
+}
+
+
+class Problem(Exception):
+    """Raised by routes and services for an error the caller should see."""
+
+    def __init__(self, status: int, title: str, detail: str, slug: str | None = None, **extra: Any) -> None:
+        self.status, self.title, self.detail = status, title, detail
+        self.slug = slug or title.lower().replace(" ", "-")
+        self.extra = extra
+        super().__init__(detail)
+
+
+def not_found(what: str, key: object) -> Problem:
+    return Problem(404, "Not found", f"no {what} {key} visible to you")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def problem_response(status: int, title: str, detail: str, slug: str, **extra: Any) -> JSONResponse:
+    body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def contract_problem(exc: ContractRevert) -> Problem:
+    status = 409 if exc.error in CONFLICTS else 422
+    return Problem(
+        status,
+        "Refused by the contract",
+        f"the chain refused {exc.function or 'the transaction'}: {exc}",
+        "contract-error",
+        contract_error=exc.error,
+        arguments={k: _plain(v) for k, v in exc.arguments.items()},
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
+
+    @app.exception_handler(ContractRevert)
+    async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
+        p = contract_problem(exc)
+        return problem_response(p.status, p.title, p.detail, p.slug, **p.extra)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(422, "Invalid input", str(exc), "invalid-input")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        first = errors[0] if errors else {"location": "body", "message": "invalid"}
+        detail = f"{first['location']}: {first['message']}"
+        return problem_response(422, "Invalid request", detail, "invalid-request", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+            exc.status_code, "Error"
+        )
+        return problem_response(exc.status_code, title, str(exc.detail), title.lower().replace(" ", "-"))
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:  # ours, not the caller's
+        return problem_response(500, "Internal error", f"{type(exc).__name__}: {exc}", "internal-error")
