@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from eth_utils import to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 MAX_AMOUNT = 2**128 - 1
@@ -18,7 +19,7 @@ def _amount(value: str) -> str:
 
 Amount = Annotated[str, Field(pattern=r"^[0-9]{1,39}$", examples=["1000000"]), AfterValidator(_amount)]
 TokenId = Annotated[str, Field(pattern=r"^[0-9]{1,78}$", examples=["256"])]
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$"), AfterValidator(to_checksum_address)]
 Bytes32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
 Signature = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{130}$")]
 

@@ -14,7 +14,7 @@ from scf_ledger.api.idempotency import idempotent
 from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import FinancingCreate, OfferCreate, OfferOut
 from scf_ledger.api.service import Party, Service
-from scf_ledger.chain.client import Offer
+from scf_ledger.chain.client import MAX_UINT256, Offer
 from scf_ledger.store.models import OfferRow
 
 router = APIRouter(prefix="/v1", tags=["financing"])
@@ -173,7 +173,10 @@ def request_financing(
         token_id = _target(row, body.receivable_id)
         units = int(body.units)
         held = service.gw.ledger.balance(party.address, token_id)
-        left = (row.max_units or 0) - service.gw.market.filled_units(row.financier, row.nonce)
+        filled = service.gw.market.filled_units(row.financier, row.nonce)
+        if filled == MAX_UINT256:
+            raise Problem(409, "Offer cancelled", f"offer {body.offer_id} was cancelled by its financier")
+        left = (row.max_units or 0) - filled
         if units > held:
             raise Problem(422, "Not enough units", f"you hold {held} units of {token_id}; cannot sell {units}")
         if units > max(left, 0):

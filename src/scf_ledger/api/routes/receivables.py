@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
@@ -20,6 +21,14 @@ from scf_ledger.store.reconcile import claimable_of, expected_status
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 SEES_ALL = ("platform", "gateway")
+
+
+def _address(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not is_address(raw):
+        raise Problem(422, "Invalid address", f"{raw!r} is not an address")
+    return to_checksum_address(raw)
 
 
 def _parse_id(raw: str) -> int:
@@ -55,6 +64,8 @@ def list_receivables(
     if party.role not in SEES_ALL:
         mine = select(HoldingRow.token_id).where(HoldingRow.holder == party.address, HoldingRow.units > 0)
         query = query.where(or_(ReceivableRow.obligor == party.address, ReceivableRow.token_id.in_(mine)))
+    holder = _address(holder)
+    obligor = _address(obligor)
     if holder:
         held = select(HoldingRow.token_id).where(HoldingRow.holder == holder, HoldingRow.units > 0)
         query = query.where(ReceivableRow.token_id.in_(held))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -114,7 +115,9 @@ def claim_all(service: ServiceDep, party: PartyDep, idempotency_key: IdemKey = N
 
 
 def _obligor(service: Service, party: Party, address: str) -> str:
-    row = service.party(address)
+    if not is_address(address):
+        raise not_found("obligor", address)
+    row = service.party(to_checksum_address(address))
     if row is None or row.role != "obligor" or (party.role != "platform" and party.address != address):
         raise not_found("obligor", address)
     return row.address

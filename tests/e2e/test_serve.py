@@ -1,0 +1,95 @@
+"""`scf serve` as a subprocess against anvil: the story over HTTP, then `scf reconcile` finds no difference."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from scf_ledger.chain.anvil import AnvilNode, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = 10**6
+
+
+def scf(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scf_ledger.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        **kw,
+    )  # type: ignore[call-overload]
+
+
+def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
+    with AnvilNode.start() as node:
+        deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
+        db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
+        assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--rpc-url", node.url, "--deployment", str(deployment),
+             "--db-url", db_url, "--admin-key-file", str(admin_key), "--port", str(port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/v1/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            _story(httpx.Client(base_url=base, timeout=60), admin_key.read_text().strip())
+        finally:
+            server.terminate()
+            out, err = server.communicate(timeout=30)
+        assert "Traceback" not in err, err
+        result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _story(http: httpx.Client, platform_key: str) -> None:
+    def post(key: str, path: str, body: object = None) -> dict:
+        response = http.post(
+            path, json=body, headers={"Authorization": f"Bearer {key}", "Idempotency-Key": secrets.token_hex(8)}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    keys, addresses = {}, {}
+    for name, kind in [
+        ("gate", "gateway"),
+        ("tier1", "supplier"),
+        ("tier2", "supplier"),
+        ("bank", "financier"),
+        ("buyer", "obligor"),
+    ]:
+        body = post(platform_key, "/v1/participants", {"kind": kind, "name": name})
+        keys[name], addresses[name] = body["api_key"], body["address"]
+    placed = post(keys["gate"], "/v1/orders", {
+        "buyer": addresses["buyer"], "supplier": addresses["tier1"], "principal": str(1_200 * UNIT), "installments": 3,
+        "fee_bps": 100, "document_hash": "0x" + secrets.token_hex(32),
+        "profile": {"age": 40, "monthly_income": str(3_000 * UNIT), "employment_months": 30},
+    })  # fmt: skip
+    assert placed["status"] == "approved", placed
+    first = post(keys["gate"], f"/v1/orders/{placed['id']}/confirm")["token_ids"][0]
+    post(keys["tier1"], f"/v1/receivables/{first}/transfers", {"to": addresses["tier2"], "units": str(100 * UNIT)})
+    post(platform_key, "/v1/cash", {"to": addresses["bank"], "amount": str(1_000 * UNIT)})
+    offer = post(
+        keys["bank"],
+        "/v1/offers",
+        {"receivable_id": first, "rate_bps": 900, "max_units": str(300 * UNIT), "expiry": str(2**40)},
+    )
+    sale = post(keys["tier1"], "/v1/financing-requests", {"offer_id": offer["id"], "units": str(200 * UNIT)})
+    assert int(sale["price"]) < 200 * UNIT
+    post(keys["gate"], "/v1/repayments", {"receivable_id": first, "full": True})
+    for who in ("tier1", "tier2", "bank"):
+        assert int(post(keys[who], "/v1/claims")["total"]) > 0
