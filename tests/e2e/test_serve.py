@@ -27,6 +27,18 @@ def scf(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
     )  # type: ignore[call-overload]
 
 
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not become healthy in {timeout:.0f} s")
+
+
 def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
     with AnvilNode.start() as node:
         deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
@@ -40,13 +52,7 @@ def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            wait_healthy(base)
             _story(httpx.Client(base_url=base, timeout=60), admin_key.read_text().strip())
         finally:
             server.terminate()
@@ -93,3 +99,22 @@ def _story(http: httpx.Client, platform_key: str) -> None:
     post(keys["gate"], "/v1/repayments", {"receivable_id": first, "full": True})
     for who in ("tier1", "tier2", "bank"):
         assert int(post(keys[who], "/v1/claims")["total"]) > 0
+
+
+def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
+    """scripts/api-story.sh is the README's API story: it must work against a fresh `scf serve`."""
+    port, admin_key = free_port(), tmp_path / "admin.key"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        env = {"PATH": "/usr/bin:/bin", "API": f"http://127.0.0.1:{port}", "ADMIN_KEY_FILE": str(admin_key)}
+        story = subprocess.run(["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True,
+                               timeout=300, env=env)  # fmt: skip
+        assert story.returncode == 0, story.stdout + story.stderr
+        assert '"status": "repaid"' in story.stdout and '"title": "Overpayment"' in story.stdout
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
