@@ -47,7 +47,14 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         assert service.admin_key
         api.keys["platform"] = service.admin_key
         api.addresses["platform"] = service.platform.address
-        for name, kind in [("gate", "gateway"), ("tier1", "supplier"), ("tier2", "supplier"), ("tier3", "supplier"),
-                           ("bank", "financier"), ("buyer", "obligor"), ("buyer2", "obligor")]:  # fmt: skip
+        for name, kind in [
+            ("gate", "gateway"),
+            ("tier1", "supplier"),
+            ("tier2", "supplier"),
+            ("tier3", "supplier"),
+            ("bank", "financier"),
+            ("buyer", "obligor"),
+            ("buyer2", "obligor"),
+        ]:
             api.register(name, kind)
         yield api

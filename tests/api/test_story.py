@@ -14,11 +14,16 @@ def doc() -> str:
 
 def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra: object) -> dict:
     body = {
-        "buyer": api.addresses[buyer], "supplier": api.addresses["tier1"], "principal": str(principal),
-        "installments": 3, "fee_bps": 100, "document_hash": doc(),
-        "profile": {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60}, "login_hour": 14,
+        "buyer": api.addresses[buyer],
+        "supplier": api.addresses["tier1"],
+        "principal": str(principal),
+        "installments": 3,
+        "fee_bps": 100,
+        "document_hash": doc(),
+        "profile": {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60},
+        "login_hour": 14,
         **extra,
-    }  # fmt: skip
+    }
     return api.ok("POST", "/v1/orders", "gate", body)
 
 

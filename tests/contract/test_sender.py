@@ -88,9 +88,17 @@ def test_stale_nonce_is_resynced(chain: tuple[Web3, TransactionSender, LocalAcco
     nonce = w3.eth.get_transaction_count(signer.address)
     fee = w3.eth.get_block("latest")["baseFeePerGas"] * 2 + 10**9
     raw = signer.sign_transaction(
-        {"type": 2, "chainId": w3.eth.chain_id, "nonce": nonce, "to": target, "value": 2, "gas": 21_000,
-         "maxFeePerGas": fee, "maxPriorityFeePerGas": 10**9}
-    ).raw_transaction  # fmt: skip
+        {
+            "type": 2,
+            "chainId": w3.eth.chain_id,
+            "nonce": nonce,
+            "to": target,
+            "value": 2,
+            "gas": 21_000,
+            "maxFeePerGas": fee,
+            "maxPriorityFeePerGas": 10**9,
+        }
+    ).raw_transaction
     w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
     receipt = sender.send(signer, Call(target, "0x", "pay", value=3), gas=21_000)
     assert receipt["status"] == 1

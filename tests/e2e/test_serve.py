@@ -46,17 +46,34 @@ def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
         assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--rpc-url", node.url, "--deployment", str(deployment),
-             "--db-url", db_url, "--admin-key-file", str(admin_key), "--port", str(port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "scf_ledger.cli.main",
+                "serve",
+                "--rpc-url",
+                node.url,
+                "--deployment",
+                str(deployment),
+                "--db-url",
+                db_url,
+                "--admin-key-file",
+                str(admin_key),
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_healthy(base)
             _story(httpx.Client(base_url=base, timeout=60), admin_key.read_text().strip())
         finally:
             server.terminate()
-            out, err = server.communicate(timeout=30)
+            _, err = server.communicate(timeout=30)
         assert "Traceback" not in err, err
         result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -80,11 +97,19 @@ def _story(http: httpx.Client, platform_key: str) -> None:
     ]:
         body = post(platform_key, "/v1/participants", {"kind": kind, "name": name})
         keys[name], addresses[name] = body["api_key"], body["address"]
-    placed = post(keys["gate"], "/v1/orders", {
-        "buyer": addresses["buyer"], "supplier": addresses["tier1"], "principal": str(1_200 * UNIT), "installments": 3,
-        "fee_bps": 100, "document_hash": "0x" + secrets.token_hex(32),
-        "profile": {"age": 40, "monthly_income": str(3_000 * UNIT), "employment_months": 30},
-    })  # fmt: skip
+    placed = post(
+        keys["gate"],
+        "/v1/orders",
+        {
+            "buyer": addresses["buyer"],
+            "supplier": addresses["tier1"],
+            "principal": str(1_200 * UNIT),
+            "installments": 3,
+            "fee_bps": 100,
+            "document_hash": "0x" + secrets.token_hex(32),
+            "profile": {"age": 40, "monthly_income": str(3_000 * UNIT), "employment_months": 30},
+        },
+    )
     assert placed["status"] == "approved", placed
     first = post(keys["gate"], f"/v1/orders/{placed['id']}/confirm")["token_ids"][0]
     post(keys["tier1"], f"/v1/receivables/{first}/transfers", {"to": addresses["tier2"], "units": str(100 * UNIT)})
@@ -106,13 +131,17 @@ def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
     port, admin_key = free_port(), tmp_path / "admin.key"
     server = subprocess.Popen(
         [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_healthy(f"http://127.0.0.1:{port}")
         env = {"PATH": "/usr/bin:/bin", "API": f"http://127.0.0.1:{port}", "ADMIN_KEY_FILE": str(admin_key)}
-        story = subprocess.run(["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True,
-                               timeout=300, env=env)  # fmt: skip
+        story = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
+        )
         assert story.returncode == 0, story.stdout + story.stderr
         assert '"status": "repaid"' in story.stdout and '"title": "Overpayment"' in story.stdout
     finally:

@@ -56,10 +56,13 @@ def _chain_logs(world: World) -> int:
     chain = world.chain
     logs = chain.sender.run(
         lambda: chain.w3.eth.get_logs(
-            {"fromBlock": chain.deployment.deployment_block, "toBlock": "latest",
-             "address": list(chain.deployment.addresses.values())}
+            {
+                "fromBlock": chain.deployment.deployment_block,
+                "toBlock": "latest",
+                "address": list(chain.deployment.addresses.values()),
+            }
         )
-    )  # fmt: skip
+    )
     return len(logs)
 
 
@@ -154,8 +157,21 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
         world.chain.deployment.write(deployment)
         total = _chain_logs(world)
         head = world.w3.eth.block_number
-        command = [sys.executable, "-m", "scf_ledger.cli.main", "index", "--rpc-url", node.url, "--deployment",
-                   str(deployment), "--db-url", db_url, "--until-synced", "--batch-blocks", "20"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "scf_ledger.cli.main",
+            "index",
+            "--rpc-url",
+            node.url,
+            "--deployment",
+            str(deployment),
+            "--db-url",
+            db_url,
+            "--until-synced",
+            "--batch-blocks",
+            "20",
+        ]
         slow = subprocess.Popen([*command, "--pause-per-event-ms", "15"], cwd=ROOT, stderr=subprocess.DEVNULL)
         sessions = _sessions(db_url)
         deadline = time.monotonic() + 60

@@ -137,10 +137,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from scf_ledger.api.main import create_app
     from scf_ledger.api.service import Service
 
-    overrides = {k: v for k, v in {
-        "rpc_url": args.rpc_url, "db_url": args.db_url, "deployment": args.deployment,
-        "admin_key_file": args.admin_key_file, "private_key_file": args.private_key_file,
-    }.items() if v is not None}  # fmt: skip
+    overrides = {
+        k: v
+        for k, v in {
+            "rpc_url": args.rpc_url,
+            "db_url": args.db_url,
+            "deployment": args.deployment,
+            "admin_key_file": args.admin_key_file,
+            "private_key_file": args.private_key_file,
+        }.items()
+        if v is not None
+    }
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:

@@ -325,9 +325,15 @@ class Indexer:
                 if (ev.tx_hash, ev.log_index) in known:
                     continue
                 rows.append(
-                    {**ev.key, "block_number": ev.block_number, "block_hash": ev.block_hash,
-                     "contract": ev.contract, "name": ev.name, "args": _plain(ev.args)}
-                )  # fmt: skip
+                    {
+                        **ev.key,
+                        "block_number": ev.block_number,
+                        "block_hash": ev.block_hash,
+                        "contract": ev.contract,
+                        "name": ev.name,
+                        "args": _plain(ev.args),
+                    }
+                )
                 apply_event(session, ev)
                 written += 1
                 if self._pause:

@@ -115,9 +115,16 @@ def _move_units(
     session: Session, ev: DecodedEvent, token_id: int, sender: str, receiver: str, units: int, position: int
 ) -> None:
     session.add(
-        TransferRow(**ev.key, position=position, block_number=ev.block_number, token_id=token_id,
-                    sender=sender, receiver=receiver, units=units)
-    )  # fmt: skip
+        TransferRow(
+            **ev.key,
+            position=position,
+            block_number=ev.block_number,
+            token_id=token_id,
+            sender=sender,
+            receiver=receiver,
+            units=units,
+        )
+    )
     to = _holding(session, token_id, receiver)
     if sender == ZERO_ADDRESS:  # a mint of a fresh id: nothing distributed yet, nothing to settle
         to.units += units
@@ -164,10 +171,18 @@ def apply_event(session: Session, ev: DecodedEvent) -> None:
             receivable.dust -= int(a["amount"]) * receivable.face
         case "FinancingMarket", "OfferAccepted":
             session.add(
-                FinancingRow(**ev.key, block_number=ev.block_number, financier=a["financier"], nonce=int(a["nonce"]),
-                             seller=a["seller"], token_id=int(a["id"]), units=int(a["units"]), value=int(a["value"]),
-                             price=int(a["price"]))
-            )  # fmt: skip
+                FinancingRow(
+                    **ev.key,
+                    block_number=ev.block_number,
+                    financier=a["financier"],
+                    nonce=int(a["nonce"]),
+                    seller=a["seller"],
+                    token_id=int(a["id"]),
+                    units=int(a["units"]),
+                    value=int(a["value"]),
+                    price=int(a["price"]),
+                )
+            )
             _offer(session, a["financier"], int(a["nonce"])).filled_units += int(a["units"])
         case "FinancingMarket", "OfferCancelled":
             _offer(session, a["financier"], int(a["nonce"])).cancelled = True
@@ -191,16 +206,41 @@ def _originated(session: Session, ev: DecodedEvent) -> None:
     purchase_id, n, principal = int(a["purchaseId"]), int(a["installments"]), int(a["principal"])
     fee = int(a["feePerInstallment"])
     session.add(
-        PurchaseRow(purchase_id=purchase_id, obligor=a["obligor"], originator=a["originator"], principal=principal,
-                    installments=n, fee_per_installment=fee, first_due_date=int(a["firstDueDate"]),
-                    document_hash=a["documentHash"], block_number=ev.block_number, tx_hash=ev.tx_hash)
-    )  # fmt: skip
+        PurchaseRow(
+            purchase_id=purchase_id,
+            obligor=a["obligor"],
+            originator=a["originator"],
+            principal=principal,
+            installments=n,
+            fee_per_installment=fee,
+            first_due_date=int(a["firstDueDate"]),
+            document_hash=a["documentHash"],
+            block_number=ev.block_number,
+            tx_hash=ev.tx_hash,
+        )
+    )
     for i in range(n):
         token_id = (purchase_id << 8) | i
-        _cached(session, ReceivableRow, token_id, lambda token_id=token_id, i=i: ReceivableRow(
-            token_id=token_id, purchase_id=purchase_id, installment=i, obligor=a["obligor"],
-            face=money.principal_of(principal, n, i), fee=fee, due_date=money.due_date(ev.block_timestamp, i),
-            distributed=0, paid=0, penalty_accrued=0, penalty_paid=0, defaulted=False, dust=0))  # fmt: skip
+        _cached(
+            session,
+            ReceivableRow,
+            token_id,
+            lambda token_id=token_id, i=i: ReceivableRow(
+                token_id=token_id,
+                purchase_id=purchase_id,
+                installment=i,
+                obligor=a["obligor"],
+                face=money.principal_of(principal, n, i),
+                fee=fee,
+                due_date=money.due_date(ev.block_timestamp, i),
+                distributed=0,
+                paid=0,
+                penalty_accrued=0,
+                penalty_paid=0,
+                defaulted=False,
+                dust=0,
+            ),
+        )
     _participant(session, a["obligor"]).exposure += principal
 
 
@@ -209,9 +249,17 @@ def _repaid(session: Session, ev: DecodedEvent) -> None:
     token_id = int(a["id"])
     to_penalty, to_fee, to_principal = int(a["toPenalty"]), int(a["toFee"]), int(a["toPrincipal"])
     session.add(
-        RepaymentRow(**ev.key, block_number=ev.block_number, token_id=token_id, payer=a["payer"],
-                     amount=int(a["amount"]), to_penalty=to_penalty, to_fee=to_fee, to_principal=to_principal)
-    )  # fmt: skip
+        RepaymentRow(
+            **ev.key,
+            block_number=ev.block_number,
+            token_id=token_id,
+            payer=a["payer"],
+            amount=int(a["amount"]),
+            to_penalty=to_penalty,
+            to_fee=to_fee,
+            to_principal=to_principal,
+        )
+    )
     receivable = _receivable(session, token_id)
     receivable.distributed += to_penalty + to_principal
     receivable.paid += to_fee + to_principal
@@ -223,9 +271,15 @@ def _claimed(session: Session, ev: DecodedEvent) -> None:
     a = ev.args
     token_id, amount = int(a["id"]), int(a["amount"])
     session.add(
-        ClaimRow(**ev.key, block_number=ev.block_number, token_id=token_id, holder=a["holder"],
-                 receiver=a["receiver"], amount=amount)
-    )  # fmt: skip
+        ClaimRow(
+            **ev.key,
+            block_number=ev.block_number,
+            token_id=token_id,
+            holder=a["holder"],
+            receiver=a["receiver"],
+            amount=amount,
+        )
+    )
     receivable = _receivable(session, token_id)
     holding = _holding(session, token_id, a["holder"])
     _settle(holding, receivable)
