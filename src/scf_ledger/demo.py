@@ -9,8 +9,17 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from scf_ledger.chain.client import MAX_UINT256, Offer, Status
+from scf_ledger.chain.client import MAX_UINT256, Offer
 from scf_ledger.chain.connection import connect
+from scf_ledger.domain.risk import (
+    ApplicantProfile,
+    BuyerHistory,
+    GeoPoint,
+    OrderRequest,
+    PastOrder,
+    RepaymentRecord,
+    RiskEngine,
+)
 from scf_ledger.sandbox import UNIT, World, create_world, utc
 
 START = utc(2027, 1, 31, 12)
@@ -36,6 +45,43 @@ class Story:
         if gas_key and gas is not None:
             self.gas[gas_key] = gas
         self.console.print(f"[green]✓[/green] {self.step_no:>2}. {text}{suffix}")
+
+
+def risk_steps(story: Story) -> None:
+    """The risk engine on three orders: an approval, a decline with its reasons, a velocity freeze."""
+    w = story.world
+    engine = RiskEngine()
+    now = START
+    good = engine.decide(
+        OrderRequest(w.obligor.address, 7_000 * UNIT, 12, now, "phone-1", GeoPoint(48.85, 2.35), login_hour=14),
+        ApplicantProfile(age=41, monthly_income=8_000 * UNIT, employment_months=72),
+        BuyerHistory(repayments=RepaymentRecord(on_time=10), limit=100_000 * UNIT),
+    )
+    story.step(
+        f"Risk engine: a 7,000 sUSD order {good.outcome.value}d, score {good.score}, band {good.band}, "
+        f"line {money(good.recommended_limit)} sUSD"
+    )
+    bad = engine.decide(
+        OrderRequest(w.obligor2.address, 40_000 * UNIT, 3, now, "phone-9", login_hour=3),
+        ApplicantProfile(age=19, monthly_income=300 * UNIT),
+        BuyerHistory(repayments=RepaymentRecord(late=3, defaulted=1)),
+    )
+    story.step(
+        f"Risk engine: 40,000 sUSD order {bad.outcome.value}d, score {bad.score}: {', '.join(bad.reason_codes[:4])}"
+    )
+    exposure = w.gw.ledger.exposure(w.obligor2.address)
+    burst = BuyerHistory(
+        orders=(PastOrder(60_000 * UNIT, now - 7_200), PastOrder(55_000 * UNIT, now - 3_600)),
+        exposure=exposure,
+        limit=100_000 * UNIT,
+    )
+    fast = engine.decide(OrderRequest(w.obligor2.address, 52_000 * UNIT, 3, now), ApplicantProfile(age=35), burst)
+    assert fast.limit_action is not None
+    w.gw.registry.set_credit_limit(w.platform, w.obligor2.address, fast.limit_action.limit, "VELOCITY")
+    story.step(
+        f"Risk engine: a 3rd large order within 24 h → {', '.join(fast.reason_codes[:1])}: line frozen at "
+        f"{money(fast.limit_action.limit)} sUSD until +24 h"
+    )
 
 
 def tell_story(story: Story) -> dict[str, int]:
@@ -106,42 +152,57 @@ def tell_story(story: Story) -> dict[str, int]:
     return {"purchase_id": purchase_id}
 
 
-def _summary(console: Console, w: World, purchase_id: int) -> dict[str, object]:
-    names = {
-        "tier-1 supplier": w.suppliers[0],
-        "tier-2 supplier": w.suppliers[1],
-        "tier-3 supplier": w.suppliers[2],
-        "financier": w.financier,
-        "platform": w.platform,
-        "obligor": w.obligor,
+def _parties(w: World) -> dict[str, str]:
+    return {
+        "buyer": w.obligor.address,
+        "tier 1": w.suppliers[0].address,
+        "tier 2": w.suppliers[1].address,
+        "tier 3": w.suppliers[2].address,
+        "financier": w.financier.address,
+        "platform": w.platform.address,
+        "ledger": w.chain.ledger.address,
     }
+
+
+def _summary(console: Console, w: World, purchase_id: int, cash_before: dict[str, int]) -> dict[str, object]:
     ids = [(purchase_id << 8) | i for i in range(12)]
-    parties = Table(title="Parties")
-    for col in ("party", "cash (sUSD)", "units held", "claimable"):
-        parties.add_column(col, justify="right" if col != "party" else "left")
-    party_rows = []
-    for name, account in names.items():
-        units = sum(w.units(account, i) for i in ids)
-        claimable = sum(w.view("ledger", "claimable", i, account.address) for i in ids)
-        cash = w.cash(account)
-        parties.add_row(name, money(cash), money(units), money(claimable))
-        party_rows.append({"party": name, "cash": str(cash), "units": str(units), "claimable": str(claimable)})
+    table = Table(title="Money in and out (sUSD); platform = fees, ledger = not yet claimed")
+    for col in ("party", "before", "after", "in/out", "units held", "claimable"):
+        table.add_column(col, justify="left" if col == "party" else "right")
+    rows, total = [], 0
+    for name, address in _parties(w).items():
+        before, after = cash_before[name], w.gw.token.balance_of(address)
+        units = sum(w.gw.ledger.balance(address, i) for i in ids)
+        claimable = sum(w.gw.ledger.claimable(i, address) for i in ids)
+        total += after - before
+        table.add_row(name, money(before), money(after), money(after - before), money(units), money(claimable))
+        rows.append(
+            {
+                "party": name,
+                "before": str(before),
+                "after": str(after),
+                "units": str(units),
+                "claimable": str(claimable),
+            }
+        )
+    table.add_row("[bold]total[/bold]", "", "", f"[bold]{money(total)}[/bold]", "", "")
     receivables = Table(title=f"Purchase {purchase_id}: installments")
     for col in ("id", "due", "face", "paid", "penalty owed", "status"):
         receivables.add_column(col, justify="right")
-    rows = []
+    statuses = []
     for i in ids[:4]:
-        v = w.view("ledger", "receivable", i)
-        status = Status(w.view("ledger", "statusOf", i)).name
-        due = time.strftime("%Y-%m-%d", time.gmtime(v[7]))
-        receivables.add_row(str(i), due, money(v[5]), money(v[10] + v[11]), money(v[12]), status)
-        rows.append({"id": str(i), "due": due, "face": str(v[5]), "status": status})
-    receivables.add_row("…", "", "", "", "", f"{len(ids) - 4} more Active/Overdue")
-    console.print(parties)
+        v = w.gw.ledger.receivable(i)
+        due = time.strftime("%Y-%m-%d", time.gmtime(v.due_date))
+        receivables.add_row(
+            str(i), due, money(v.face), money(v.principal_paid + v.fee_paid), money(v.penalty_owed), v.status.name
+        )
+        statuses.append({"id": str(i), "due": due, "face": str(v.face), "status": v.status.name})
+    receivables.add_row("…", "", "", "", "", f"{len(ids) - 4} more")
     console.print(receivables)
-    exposure = w.view("ledger", "exposureOf", w.obligor.address)
-    console.print(f"Obligor exposure now {money(exposure)} sUSD; ledger holds {money(w.cash(w.chain.ledger.address))}")
-    return {"parties": party_rows, "receivables": rows, "exposure": str(exposure)}
+    console.print(table)
+    exposure = w.gw.ledger.exposure(w.obligor.address)
+    console.print(f"Obligor exposure now {money(exposure)} sUSD; money moved between parties sums to {money(total)}")
+    return {"parties": rows, "receivables": statuses, "exposure": str(exposure), "net_change": str(total)}
 
 
 def run_demo(json_out: bool = False) -> int:
@@ -151,8 +212,10 @@ def run_demo(json_out: bool = False) -> int:
     world = create_world(connect(), start=START)
     story = Story(world, console)
     story.step(f"Contracts deployed on chain {world.chain.deployment.chain_id}; 8 parties registered and funded")
+    cash_before = {name: world.gw.token.balance_of(address) for name, address in _parties(world).items()}
+    risk_steps(story)
     facts = tell_story(story)
-    summary = _summary(console, world, facts["purchase_id"])
+    summary = _summary(console, world, facts["purchase_id"], cash_before)
     table = Table(title="Gas")
     table.add_column("operation")
     table.add_column("gas", justify="right")

@@ -46,6 +46,8 @@ def test_demo_runs_the_whole_story() -> None:
     statuses = [r["status"] for r in summary["receivables"]]
     assert statuses[:3] == ["REPAID", "REPAID", "DEFAULTED"]
     assert "Installment 3 is 90 days overdue" in result.stderr
+    assert "VELOCITY" in result.stderr and "declined" in result.stderr
+    assert summary["net_change"] == "0"  # money only moved between parties
 
 
 def test_unknown_command_is_a_usage_error() -> None:
