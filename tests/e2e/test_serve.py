@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 import sys
@@ -144,6 +145,28 @@ def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
         )
         assert story.returncode == 0, story.stdout + story.stderr
         assert '"status": "repaid"' in story.stdout and '"title": "Overpayment"' in story.stdout
+        cli = ["parties", "--api-url", f"http://127.0.0.1:{port}"]
+        made = scf(
+            "parties",
+            "create",
+            "--api-url",
+            f"http://127.0.0.1:{port}",
+            "--api-key",
+            admin_key.read_text().strip(),
+            "--kind",
+            "supplier",
+            "--name",
+            "Tier-9",
+            "--json",
+        )
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout)["api_key"].startswith("scf_")
+        listed = scf(
+            "parties", "list", "--api-url", f"http://127.0.0.1:{port}", "--api-key", admin_key.read_text().strip()
+        )
+        assert "Tier-9" in listed.stdout and "platform" in listed.stdout
+        refused = scf(*cli[:1], "list", *cli[1:], "--api-key", "scf_wrong")
+        assert refused.returncode == 1 and refused.stderr.startswith("scf parties: Unauthorized")
     finally:
         server.terminate()
         server.communicate(timeout=30)

@@ -169,6 +169,37 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_parties(args: argparse.Namespace) -> int:
+    import httpx
+
+    api_url = (args.api_url or os.environ.get("SCF_API_URL") or "http://127.0.0.1:8000").rstrip("/")
+    api_key = args.api_key or os.environ.get("SCF_API_KEY")
+    if not api_key:
+        raise ConfigurationError("needs --api-key or SCF_API_KEY (the platform's key from `scf serve`)")
+    headers = {"Authorization": f"Bearer {api_key}"}
+    try:
+        if args.parties_command == "create":
+            body = {"kind": args.kind, "name": args.name, **({"address": args.address} if args.address else {})}
+            response = httpx.post(f"{api_url}/v1/participants", json=body, headers=headers, timeout=120)
+        else:
+            response = httpx.get(f"{api_url}/v1/participants", headers=headers, timeout=30)
+    except httpx.TransportError as exc:
+        raise ConfigurationError(f"no scf API answers at {api_url}: {exc}") from None
+    payload = response.json()
+    if response.status_code >= 400:
+        raise ConfigurationError(f"{payload.get('title', 'error')}: {payload.get('detail', response.text)}")
+    if args.json:
+        print(json.dumps(payload, indent=2))
+    elif args.parties_command == "create":
+        print(
+            f"{payload['kind']} {payload['name']} at {payload['address']}; API key (shown once): {payload['api_key']}"
+        )
+    else:
+        for p in payload["items"]:
+            print(f"{p['kind']:<10} {p['address']}  {p['name']}")
+    return 0
+
+
 BENCH_SECTIONS = ("gas", "risk", "sender", "indexer")
 
 
@@ -245,6 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("parties", help="manage parties through a running `scf serve`")
+    parties = p.add_subparsers(dest="parties_command", required=True)
+    for name in ("create", "list"):
+        q = parties.add_parser(name, help=f"{name} parties")
+        q.add_argument("--api-url", help="the API's base URL (or SCF_API_URL); http://127.0.0.1:8000 by default")
+        q.add_argument("--api-key", help="the platform's API key (or SCF_API_KEY)")
+        q.add_argument("--json", action="store_true", help="print the API's JSON")
+        q.set_defaults(func=_cmd_parties)
+        if name == "create":
+            q.add_argument("--kind", required=True, choices=["gateway", "supplier", "financier", "obligor"])
+            q.add_argument("--name", required=True)
+            q.add_argument("--address", help="the party's own address, if it signs for itself")
 
     p = sub.add_parser("db", help="database schema")
     db = p.add_subparsers(dest="db_command", required=True)

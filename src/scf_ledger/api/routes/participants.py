@@ -14,7 +14,7 @@ from scf_ledger.api.problems import Problem
 from scf_ledger.api.schemas import CashCreate, ParticipantCreate, ParticipantCreated
 from scf_ledger.api.service import Party
 from scf_ledger.domain import money
-from scf_ledger.store.models import HoldingRow, ReceivableRow
+from scf_ledger.store.models import HoldingRow, PartyRow, ReceivableRow
 
 router = APIRouter(prefix="/v1", tags=["participants"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -37,6 +37,14 @@ def create_participant(
         return 201, out.model_dump()
 
     return idempotent(service, platform, idempotency_key, "POST /v1/participants", body.model_dump(), run)
+
+
+@router.get("/participants")
+def list_participants(service: ServiceDep, platform: Annotated[Party, Depends(role("platform"))]) -> dict[str, object]:
+    """Every party of this service (platform only)."""
+    with service.sessions() as session:
+        rows = session.scalars(select(PartyRow).order_by(PartyRow.created_at)).all()
+    return {"items": [{"address": r.address, "name": r.name, "kind": r.role, "custodial": r.custodial} for r in rows]}
 
 
 @router.get("/me")
