@@ -18,6 +18,10 @@ from scf_ledger.store.models import IdempotencyRow
 IN_PROGRESS = 0
 
 
+def request_digest(route: str, body: Any) -> str:
+    return hashlib.sha256(json.dumps([route, body], sort_keys=True, default=str).encode()).hexdigest()
+
+
 def idempotent(
     service: Service, party: Party, key: str | None, route: str, body: Any, run: Callable[[], tuple[int, Any]]
 ) -> JSONResponse:
@@ -26,7 +30,7 @@ def idempotent(
         return JSONResponse(payload, status_code=status)
     if not 1 <= len(key) <= 200:
         raise Problem(422, "Invalid Idempotency-Key", "an Idempotency-Key has 1 to 200 characters")
-    digest = hashlib.sha256(json.dumps([route, body], sort_keys=True, default=str).encode()).hexdigest()
+    digest = request_digest(route, body)
     try:
         with service.sessions.begin() as session:
             row = session.get(IdempotencyRow, (party.address, key))

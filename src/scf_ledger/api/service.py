@@ -27,7 +27,7 @@ from scf_ledger.chain.sender import Call
 from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.store.db import make_engine, session_factory, upgrade
 from scf_ledger.store.indexer import Indexer
-from scf_ledger.store.models import ApiKeyRow, PartyRow
+from scf_ledger.store.models import ApiKeyRow, CreditOrderRow, PartyRow, RiskDecisionRow
 
 log = logging.getLogger("scf_ledger.api")
 
@@ -118,6 +118,33 @@ class Service:
     def sync(self) -> None:
         with self._sync_lock:
             self.indexer.run_until_synced()
+            self.restore_expired_freezes()
+
+    def restore_expired_freezes(self) -> int:
+        """Sets back every credit line a velocity freeze lowered, once its 24 h (chain time) are over, unless
+        the platform changed the limit meanwhile."""
+        now = self.chain.now()
+        with self.sessions() as session:
+            due = session.execute(
+                select(RiskDecisionRow, CreditOrderRow)
+                .join(CreditOrderRow, CreditOrderRow.id == RiskDecisionRow.order_id)
+                .where(RiskDecisionRow.freeze_until.is_not(None), RiskDecisionRow.restored.is_(False))
+            ).all()
+        restored = 0
+        for decision, order in due:
+            if decision.freeze_until > now:  # type: ignore[operator]
+                continue
+            current = self.gw.registry.participant(order.buyer).credit_limit
+            if current < (decision.restore_limit or 0):  # still lowered: set it back
+                self.gw.registry.set_credit_limit(self.platform, order.buyer, decision.restore_limit or 0, "RESTORE")
+            with self.sessions.begin() as session:
+                row = session.get(RiskDecisionRow, decision.id)
+                if row is not None:
+                    row.restored = True
+            restored += 1
+        if restored:
+            self.indexer.run_until_synced()
+        return restored
 
     # PARTIES
 

@@ -215,6 +215,10 @@ class RiskDecisionRow(Base):
     reason_codes: Mapped[list[str]] = mapped_column(JSON)
     recommended_limit: Mapped[int] = mapped_column(BigInt)
     config_version: Mapped[str] = mapped_column(String(64))
+    # A velocity freeze: the on-chain limit was lowered until `freeze_until` and is then set back.
+    freeze_until: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    restore_limit: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    restored: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -137,6 +137,7 @@ def create_order(
             lat=location.lat if location else None,
             lon=location.lon if location else None,
         )
+        action = decision.limit_action
         row = RiskDecisionRow(
             order_id=order.id,
             outcome=decision.outcome.value,
@@ -145,6 +146,9 @@ def create_order(
             reason_codes=list(decision.reason_codes),
             recommended_limit=decision.recommended_limit,
             config_version=decision.config_version,
+            freeze_until=action.until if action else None,
+            restore_limit=action.restore_to if action else None,
+            restored=False,
         )
         with service.sessions.begin() as session:
             session.add(order)
