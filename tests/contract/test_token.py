@@ -45,10 +45,7 @@ def test_permit_sets_allowance_from_a_signature(world: World) -> None:
         },
     }
     signed = owner.sign_message(encode_typed_data(full_message=typed))
-    world.send(
-        spender,
-        "token",
-        "permit",
+    permit = (
         owner.address,
         spender.address,
         777,
@@ -57,17 +54,7 @@ def test_permit_sets_allowance_from_a_signature(world: World) -> None:
         signed.r.to_bytes(32, "big"),
         signed.s.to_bytes(32, "big"),
     )
+    world.send(spender, "token", "permit", *permit)
     assert world.view("token", "allowance", owner.address, spender.address) == 777
-    with reverts("ERC2612InvalidSigner"):
-        world.send(
-            spender,
-            "token",
-            "permit",
-            owner.address,
-            spender.address,
-            777,
-            deadline,
-            signed.v,
-            signed.r.to_bytes(32, "big"),
-            signed.s.to_bytes(32, "big"),
-        )
+    with reverts("ERC2612InvalidSigner"):  # the nonce moved on: the same signature is void
+        world.send(spender, "token", "permit", *permit)

@@ -23,7 +23,7 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 ACK_WINDOW = 7 * 86_400  # the buyer has a week to acknowledge
 
 
-def _out(order: CreditOrderRow, decision: RiskDecisionRow | None, n: int | None = None) -> dict[str, Any]:
+def _out(order: CreditOrderRow, decision: RiskDecisionRow | None) -> dict[str, Any]:
     ids = [str(receivable_id(order.purchase_id, i)) for i in range(order.installments)] if order.purchase_id else []
     return OrderOut(
         id=order.id,
