@@ -120,3 +120,27 @@ def test_platform_sets_a_limit(api: Api) -> None:
     metrics = api.client.get("/v1/metrics").text
     assert "scf_indexed_block" in metrics and 'route="/v1/obligors/{address}/limit",status="201"' in metrics
     assert api.client.get("/v1/health").json()["lag"] == 0
+
+
+def test_receivables_filters_and_cursor_pagination(api: Api) -> None:
+    placed = order(api, principal=600 * UNIT)
+    ids = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"]
+    buyer = api.addresses["buyer"]
+    seen, cursor = [], None
+    while True:
+        page = api.ok(
+            "GET", f"/v1/receivables?obligor={buyer}&limit=2" + (f"&cursor={cursor}" if cursor else ""), "platform"
+        )
+        assert len(page["items"]) <= 2
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert set(ids) <= set(seen) and seen == sorted(seen, key=int) and len(seen) == len(set(seen))
+    due = api.ok("GET", f"/v1/receivables/{ids[1]}", "platform")["due_date"]
+    window = api.ok("GET", f"/v1/receivables?obligor={buyer}&due_from={due}&due_to={due}", "platform")["items"]
+    assert ids[1] in [r["id"] for r in window] and all(r["due_date"] == due for r in window)
+    held = api.ok("GET", f"/v1/receivables?holder={api.addresses['tier1']}&status=active", "platform")["items"]
+    assert set(ids) <= {r["id"] for r in held} and {r["status"] for r in held} == {"active"}
+    bad = api.call("GET", "/v1/receivables?status=lost", "platform")
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
