@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-forge demo deploy lint fuzz-deep clean
+.PHONY: install compile test test-python test-anvil test-forge demo deploy node lint fuzz-deep clean
 
 install: $(STAMP)
 
@@ -21,10 +21,18 @@ $(STAMP): pyproject.toml package.json package-lock.json
 compile: install
 	$(BIN)/python -m scf_ledger.cli.main compile
 
-test: compile test-python test-forge
+test: compile test-python test-anvil test-forge
 
 test-python: install
 	$(BIN)/python -m pytest -q
+
+# The chain-facing tests again, on a real node (anvil from the npm lock) the suite starts and stops itself.
+test-anvil: install
+	SCF_TEST_CHAIN=anvil $(BIN)/python -m pytest -q tests/contract
+
+# A local real node on 127.0.0.1:8545 whose state survives restarts.
+node: install
+	node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil --host 127.0.0.1 --port 8545 --state build/anvil-state.json
 
 test-forge: install
 	$(FORGE) test

@@ -3,6 +3,7 @@ around every test so tests never see each other's state."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.compiler import Artifact, compile_contracts
-from scf_ledger.chain.connection import connect
+from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.sandbox import World, create_world, utc
 from tests.utils.postgres import PostgresCluster
 
@@ -22,19 +23,26 @@ def artifacts() -> dict[str, Artifact]:
     return compile_contracts()
 
 
+# `SCF_TEST_CHAIN=anvil` (make test-anvil) runs the chain-facing tests on a real node instead.
+TEST_CHAIN = os.environ.get("SCF_TEST_CHAIN", "embedded")
+
+
 @pytest.fixture(scope="module")
-def module_world(artifacts: dict[str, Artifact]) -> World:
+def module_world(artifacts: dict[str, Artifact]) -> Iterator[World]:
     del artifacts  # compiled once per session before any deployment
-    return create_world(connect(), start=START)
+    if TEST_CHAIN == "anvil":
+        with AnvilNode.start() as node:
+            yield create_world(connect(node.url), start=START)
+    else:
+        yield create_world(connect(), start=START)
 
 
 @pytest.fixture
 def world(module_world: World) -> Iterator[World]:
-    tester = module_world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
-    snapshot = tester.take_snapshot()
+    marker = snapshot(module_world.w3)
     docs = module_world.docs
     yield module_world
-    tester.revert_to_snapshot(snapshot)
+    revert(module_world.w3, marker)
     module_world.chain.sender.resync_nonce()
     module_world.docs = docs
 

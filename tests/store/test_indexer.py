@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.anvil import AnvilNode
-from scf_ledger.chain.connection import connect
+from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.demo import Story, tell_story
 from scf_ledger.sandbox import UNIT, World, create_world, utc
 from scf_ledger.store.db import make_engine, session_factory
@@ -96,14 +97,22 @@ def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:
     assert reconcile(world.chain, sessions) == []
 
 
-def test_reorg_is_rolled_back_and_reread(db_url: str, record_property: Callable[[str, object], None]) -> None:
-    world = create_world(connect(), start=START)
-    tester = world.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+@pytest.mark.parametrize("chain", ["embedded", "anvil"])
+def test_reorg_is_rolled_back_and_reread(
+    db_url: str, chain: str, record_property: Callable[[str, object], None]
+) -> None:
+    with ExitStack() as stack:
+        url = None if chain == "embedded" else stack.enter_context(AnvilNode.start()).url
+        world = create_world(connect(url), start=START)
+        _reorg(world, db_url, record_property)
+
+
+def _reorg(world: World, db_url: str, record_property: Callable[[str, object], None]) -> None:
     s1, s2 = world.suppliers[0], world.suppliers[1]
     ids = world.buy(3_000 * UNIT, 3, fee_bps=0)
     indexer, sessions = _indexer(world, db_url)
     indexer.run_until_synced()
-    fork = tester.take_snapshot()
+    fork = snapshot(world.w3)
     world.at(utc(2027, 2, 10))
     world.repay(ids[0], 500 * UNIT)
     world.transfer(s1, s2, ids[0], 100 * UNIT)
@@ -111,7 +120,7 @@ def test_reorg_is_rolled_back_and_reread(db_url: str, record_property: Callable[
     indexer.run_until_synced()
     assert _count(sessions, RepaymentRow) == 1
 
-    tester.revert_to_snapshot(fork)  # the chain forgets those blocks ...
+    revert(world.w3, fork)  # the chain forgets those blocks ...
     world.chain.sender.resync_nonce()
     world.at(utc(2027, 2, 11))
     world.repay(ids[1], 250 * UNIT)  # ... and grows another branch
@@ -142,7 +151,7 @@ def test_a_database_of_another_deployment_is_refused(db_url: str) -> None:
 def test_a_database_of_another_chain_is_refused(db_url: str, anvil_url: str) -> None:
     world = create_world(connect(), start=START)
     _indexer(world, db_url)[0].run_until_synced()
-    on_anvil = create_world(connect(anvil_url), start=START)
+    on_anvil = create_world(connect(anvil_url))  # a shared node: its clock is wherever earlier tests left it
     with pytest.raises(ChainMismatch, match=r"chain id \d+ \(node: 31337\)"):
         _indexer(on_anvil, db_url)
 

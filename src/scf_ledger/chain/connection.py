@@ -42,10 +42,33 @@ def is_embedded(w3: Web3) -> bool:
 
 
 def time_travel(w3: Web3, timestamp: int) -> None:
-    """Moves the chain's clock to `timestamp` and mines a block (embedded chain or anvil)."""
+    """Moves the chain's clock so that the next transaction is mined exactly at `timestamp`, with a block
+    mined one second before it (the same on the embedded chain and on anvil)."""
     if is_embedded(w3):
         tester = w3.provider.ethereum_tester  # type: ignore[attr-defined]
         tester.time_travel(timestamp)
         return
-    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    _rpc(w3, "evm_setNextBlockTimestamp", [timestamp - 1])
+    _rpc(w3, "evm_mine", [])
+    _rpc(w3, "evm_setNextBlockTimestamp", [timestamp])
+
+
+def _rpc(w3: Web3, method: str, params: list[object]) -> object:
+    response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    if "error" in response:
+        raise ChainError(f"{method} failed: {response['error']}")
+    return response.get("result")
+
+
+def snapshot(w3: Web3) -> object:
+    """A chain snapshot to return to with `revert` (eth-tester or anvil)."""
+    if is_embedded(w3):
+        return w3.provider.ethereum_tester.take_snapshot()  # type: ignore[attr-defined]
+    return _rpc(w3, "evm_snapshot", [])
+
+
+def revert(w3: Web3, snapshot_id: object) -> None:
+    if is_embedded(w3):
+        w3.provider.ethereum_tester.revert_to_snapshot(snapshot_id)  # type: ignore[attr-defined]
+        return
+    _rpc(w3, "evm_revert", [snapshot_id])

@@ -88,7 +88,10 @@ class TransactionSender:
         if call.to:
             tx["to"] = call.to
         try:
-            estimate = self._rpc(lambda: self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            # On a node, estimate in "pending": the block the transaction will join, with the timestamp the
+            # node scheduled for it (eth-tester estimates in its pending context already).
+            block = None if self.embedded else "pending"
+            estimate = self._rpc(lambda: self.w3.eth.estimate_gas(tx, block))  # type: ignore[arg-type]
         except (ContractLogicError, TransactionFailed) as exc:
             raise self._revert(exc, tx, call.label) from None
         return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN
