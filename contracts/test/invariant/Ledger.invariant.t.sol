@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
+import {Test} from "../utils/Test.sol";
+import {LedgerHandler} from "./LedgerHandler.sol";
+
+/// @notice The ledger's guarantees, checked after every random sequence of actions of the handler.
+contract LedgerInvariantTest is Test {
+    LedgerHandler internal handler;
+
+    function setUp() public {
+        handler = new LedgerHandler();
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// Settlement money is conserved: everything minted sits with a known party or the ledger.
+    function invariant_moneyIsConserved() public view {
+        uint256 sum = handler.token().balanceOf(address(handler.ledger())) + handler.token().balanceOf(address(handler));
+        for (uint256 i; i < handler.holderCount(); ++i) {
+            sum += handler.token().balanceOf(handler.holders(i));
+        }
+        for (uint256 i; i < handler.obligorCount(); ++i) {
+            sum += handler.token().balanceOf(handler.obligors(i));
+        }
+        vm.assertEq(sum, handler.minted(), "every base unit minted is accounted for");
+        vm.assertEq(handler.token().totalSupply(), handler.minted(), "no money created elsewhere");
+    }
+
+    /// The ledger holds exactly what came in and did not go out, and that covers every claim still open.
+    function invariant_ledgerCoversClaims() public view {
+        uint256 held = handler.token().balanceOf(address(handler.ledger()));
+        uint256 expected =
+            handler.repaidTotal() - handler.claimedTotal() - handler.sweptTotal() - handler.feesWithdrawn();
+        vm.assertEq(held, expected, "ledger balance = repaid - claimed - swept - fees withdrawn");
+        uint256 claimable;
+        for (uint256 i; i < handler.idCount(); ++i) {
+            uint256 id = handler.ids(i);
+            for (uint256 h; h < handler.holderCount(); ++h) {
+                claimable += handler.ledger().claimable(id, handler.holders(h));
+            }
+        }
+        vm.assertLe(
+            handler.claimedTotal() + claimable + handler.sweptTotal(), handler.toHoldersTotal(), "claims <= distributed"
+        );
+        vm.assertLe(claimable + handler.ledger().feesAccrued(), held, "the ledger can pay every claim and fee");
+        // Rounding dust is at most one base unit per holder per id.
+        vm.assertLe(
+            handler.toHoldersTotal() - handler.claimedTotal() - claimable - handler.sweptTotal(),
+            handler.idCount() * handler.holderCount(),
+            "dust <= 1 unit per holder per id"
+        );
+    }
+
+    /// Every id's units add up to its face, and only registered participants hold any.
+    function invariant_supplyEqualsFace() public view {
+        for (uint256 i; i < handler.idCount(); ++i) {
+            uint256 id = handler.ids(i);
+            uint256 total;
+            for (uint256 h; h < handler.holderCount(); ++h) {
+                address holder = handler.holders(h);
+                uint256 units = handler.ledger().balanceOf(holder, id);
+                total += units;
+                if (units != 0) vm.assertTrue(handler.registry().isEligibleHolder(holder), "holder registered");
+            }
+            vm.assertEq(total, handler.ledger().receivable(id).face, "supply = face");
+        }
+    }
+
+    /// Exposure is the unpaid principal; it never exceeded the limit when a purchase was originated;
+    /// a document never originated twice.
+    function invariant_exposureAndDocuments() public view {
+        for (uint256 i; i < handler.obligorCount(); ++i) {
+            address obligor = handler.obligors(i);
+            vm.assertEq(
+                handler.ledger().exposureOf(obligor), handler.principalOut(obligor), "exposure = unpaid principal"
+            );
+        }
+        vm.assertTrue(!handler.limitBreachedAtOrigination(), "origination within the limit");
+        vm.assertTrue(!handler.documentReused(), "one document, one purchase");
+    }
+
+    /// A Defaulted or Repaid receivable never becomes Active (or Overdue) again.
+    function invariant_terminalStatusesStay() public view {
+        for (uint256 i; i < handler.idCount(); ++i) {
+            uint256 id = handler.ids(i);
+            if (!handler.terminal(id)) continue;
+            IReceivableLedger.Status s = handler.ledger().statusOf(id);
+            vm.assertTrue(
+                s == IReceivableLedger.Status.Repaid || s == IReceivableLedger.Status.Defaulted,
+                "terminal stays terminal"
+            );
+        }
+    }
+}

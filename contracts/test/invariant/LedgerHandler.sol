@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {FinancingMarket} from "../../FinancingMarket.sol";
+import {IFinancingMarket} from "../../interfaces/IFinancingMarket.sol";
+import {IParticipantRegistry} from "../../interfaces/IParticipantRegistry.sol";
+import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
+import {ParticipantRegistry} from "../../ParticipantRegistry.sol";
+import {ReceivableLedger} from "../../ReceivableLedger.sol";
+import {SettlementToken} from "../../SettlementToken.sol";
+import {Test} from "../utils/Test.sol";
+
+/// @notice Drives the whole system with bounded inputs: every action either does something meaningful or
+/// returns early for a boring reason, so the invariant run can fail on any revert (fail_on_revert).
+/// Ghost variables record what went in and out, for the invariants to compare with the contracts.
+contract LedgerHandler is Test {
+    uint256 internal constant OBLIGORS = 2;
+    uint256 internal constant HOLDERS = 4; // suppliers 0..2, financier 3
+    uint256 internal constant FINANCIER_KEY = 0xF1A;
+
+    SettlementToken public token;
+    ParticipantRegistry public registry;
+    ReceivableLedger public ledger;
+    FinancingMarket public market;
+
+    address[] public holders;
+    address[] public obligors;
+    uint256[] internal obligorKeys;
+    uint256[] public ids;
+    mapping(uint256 id => bool) public terminal; // seen Defaulted or Repaid
+
+    // Ghosts.
+    uint256 public minted;
+    uint256 public repaidTotal;
+    uint256 public toHoldersTotal;
+    uint256 public feesTotal;
+    uint256 public claimedTotal;
+    uint256 public sweptTotal;
+    uint256 public feesWithdrawn;
+    uint256 public originations;
+    uint256 public nonce;
+    bool public limitBreachedAtOrigination;
+    bool public documentReused;
+    mapping(address obligor => uint256) public principalOut;
+
+    constructor() {
+        vm.warp(1_801_915_200); // 2027-02-01 12:00 UTC
+        token = new SettlementToken("Settlement USD", "sUSD", address(this));
+        registry = new ParticipantRegistry(address(this));
+        ledger = new ReceivableLedger(
+            IERC20(address(token)),
+            registry,
+            address(this),
+            IReceivableLedger.Terms({
+                graceDays: 3, penaltyBpsPerDay: 5, defaultDays: 90, interestFreeDays: 30, maxFeeBps: 1_000
+            })
+        );
+        market = new FinancingMarket(IERC20(address(token)), ledger, registry, address(this));
+        registry.grantRole(registry.RISK_ROLE(), address(ledger));
+        for (uint256 i; i < HOLDERS; ++i) {
+            address holder = i == HOLDERS - 1 ? vm.addr(FINANCIER_KEY) : address(uint160(0x5000 + i));
+            holders.push(holder);
+            registry.register(
+                holder, i == HOLDERS - 1 ? IParticipantRegistry.Kind.Financier : IParticipantRegistry.Kind.Supplier
+            );
+            vm.prank(holder);
+            ledger.setApprovalForAll(address(market), true);
+        }
+        _fund(holders[HOLDERS - 1], 1e30);
+        vm.prank(holders[HOLDERS - 1]);
+        token.approve(address(market), type(uint256).max);
+        for (uint256 i; i < OBLIGORS; ++i) {
+            uint256 key = 0xB0B + i;
+            address obligor = vm.addr(key);
+            obligors.push(obligor);
+            obligorKeys.push(key);
+            registry.register(obligor, IParticipantRegistry.Kind.Obligor);
+            registry.setCreditLimit(obligor, 1e15, "");
+            _fund(obligor, 1e30);
+            vm.prank(obligor);
+            token.approve(address(ledger), type(uint256).max);
+        }
+    }
+
+    function _fund(address to, uint256 amount) internal {
+        token.mint(to, amount);
+        minted += amount;
+    }
+
+    /* ACTIONS */
+
+    function originate(uint256 obligorSeed, uint256 principal, uint256 nSeed, uint256 feeBps, bool reuseDocument)
+        public
+    {
+        uint256 o = obligorSeed % OBLIGORS;
+        address obligor = obligors[o];
+        if (registry.participant(obligor).frozen) return;
+        uint8[5] memory counts = [1, 3, 6, 12, 24];
+        uint8 n = counts[nSeed % 5];
+        principal = bound(principal, n, 1e13);
+        uint256 limit = registry.participant(obligor).creditLimit;
+        if (ledger.exposureOf(obligor) + principal > limit) return;
+        bytes32 document = keccak256(abi.encode("invoice", originations));
+        IReceivableLedger.OriginationRequest memory r = IReceivableLedger.OriginationRequest({
+            obligor: obligor,
+            supplier: holders[0],
+            principal: principal,
+            installments: n,
+            feeBps: uint16(bound(feeBps, 0, 1_000)),
+            documentHash: document,
+            deadline: type(uint256).max
+        });
+        uint256 purchaseId = ledger.originate(r, signDigest(obligorKeys[o], ledger.acknowledgementDigest(r)));
+        originations++;
+        principalOut[obligor] += principal;
+        if (ledger.exposureOf(obligor) > limit) limitBreachedAtOrigination = true;
+        for (uint256 i; i < n; ++i) {
+            ids.push((purchaseId << 8) | i);
+        }
+        if (reuseDocument) {
+            // The same document once more must be refused; record it if it ever is not.
+            try ledger.originate(r, signDigest(obligorKeys[o], ledger.acknowledgementDigest(r))) {
+                documentReused = true;
+            } catch {}
+        }
+    }
+
+    function transfer(uint256 idSeed, uint256 fromSeed, uint256 toSeed, uint256 units) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        address from = holders[fromSeed % HOLDERS];
+        address to = holders[toSeed % HOLDERS];
+        uint256 balance = ledger.balanceOf(from, id);
+        if (balance == 0 || from == to) return;
+        units = bound(units, 1, balance);
+        vm.prank(from);
+        ledger.safeTransferFrom(from, to, id, units, "");
+    }
+
+    function repay(uint256 idSeed, uint256 amount) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        uint256 due = ledger.amountDue(id);
+        if (due == 0) return;
+        amount = bound(amount, 1, due);
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
+        uint256 principalBefore = v.principalPaid;
+        uint256 feeBefore = v.feePaid;
+        vm.prank(v.obligor);
+        uint256 taken = ledger.repay(id, amount);
+        IReceivableLedger.ReceivableView memory after_ = ledger.receivable(id);
+        repaidTotal += taken;
+        uint256 toFee = after_.feePaid - feeBefore;
+        uint256 toPrincipal = after_.principalPaid - principalBefore;
+        feesTotal += toFee;
+        toHoldersTotal += taken - toFee;
+        principalOut[v.obligor] -= toPrincipal;
+        _noteTerminal(id);
+    }
+
+    function warp(uint256 daysAhead) public {
+        vm.warp(block.timestamp + bound(daysAhead, 0, 45) * 1 days + bound(daysAhead >> 8, 0, 86_399));
+    }
+
+    function markDefaulted(uint256 idSeed) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
+        if (v.status == IReceivableLedger.Status.Repaid || v.status == IReceivableLedger.Status.Defaulted) return;
+        if (block.timestamp < v.dueDate + 90 days) return;
+        ledger.markDefaulted(id);
+        _noteTerminal(id);
+    }
+
+    function claim(uint256 idSeed, uint256 holderSeed) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        address holder = holders[holderSeed % HOLDERS];
+        if (ledger.claimable(id, holder) == 0) return;
+        vm.prank(holder);
+        claimedTotal += ledger.claim(id, holder);
+    }
+
+    function sweep(uint256 idSeed) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        if (ledger.statusOf(id) != IReceivableLedger.Status.Repaid) return;
+        try ledger.sweepDust(id, address(this)) returns (uint256 amount) {
+            sweptTotal += amount;
+        } catch {} // NothingToSweep: no whole unit of dust yet
+    }
+
+    function withdrawFees() public {
+        uint256 fees = ledger.feesAccrued();
+        if (fees == 0) return;
+        feesWithdrawn += ledger.withdrawFees(address(this));
+    }
+
+    function finance(uint256 idSeed, uint256 sellerSeed, uint256 units, uint256 rate) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        address seller = holders[sellerSeed % (HOLDERS - 1)];
+        uint256 balance = ledger.balanceOf(seller, id);
+        if (balance == 0 || ledger.statusOf(id) != IReceivableLedger.Status.Active) return;
+        units = bound(units, 1, balance);
+        IFinancingMarket.Offer memory offer = IFinancingMarket.Offer({
+            financier: holders[HOLDERS - 1],
+            receivableId: id,
+            obligor: address(0),
+            rateBps: uint16(bound(rate, 0, 5_000)),
+            minUnits: 1,
+            maxUnits: uint128(units),
+            expiry: uint64(block.timestamp),
+            nonce: ++nonce
+        });
+        bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
+        vm.prank(seller);
+        market.acceptOffer(offer, signature, id, units);
+    }
+
+    function _noteTerminal(uint256 id) internal {
+        IReceivableLedger.Status s = ledger.statusOf(id);
+        if (s == IReceivableLedger.Status.Repaid || s == IReceivableLedger.Status.Defaulted) terminal[id] = true;
+    }
+
+    /* VIEWS FOR THE INVARIANTS */
+
+    function idCount() external view returns (uint256) {
+        return ids.length;
+    }
+
+    function holderCount() external pure returns (uint256) {
+        return HOLDERS;
+    }
+
+    function obligorCount() external pure returns (uint256) {
+        return OBLIGORS;
+    }
+}
