@@ -46,6 +46,8 @@ deploy: compile
 lint: install
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+	$(FORGE) fmt --check contracts
+	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/slither . --fail-medium
 
 fuzz-deep: install
 	FOUNDRY_PROFILE=deep $(FORGE) test -q

@@ -182,14 +182,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         exposureOf[r.obligor] += r.principal;
 
         emit PurchaseOriginated(
-            purchaseId,
-            r.obligor,
-            r.supplier,
-            r.principal,
-            n,
-            fee,
-            ReceivableMath.dueDate(startDay, 0),
-            r.documentHash
+            purchaseId, r.obligor, r.supplier, r.principal, n, fee, ReceivableMath.dueDate(startDay, 0), r.documentHash
         );
 
         uint256[] memory ids = new uint256[](n);
@@ -356,6 +349,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         Status status = _statusOf(id, p, face);
         if (status != Status.Repaid) revert InvalidStatus(id, status);
         uint256 dust = _dust[id];
+        // Whole units of dust go out; the remainder below one unit stays, exactly.
+        // slither-disable-next-line divide-before-multiply
         amount = dust / face;
         if (amount == 0) revert NothingToSweep(id);
         _dust[id] = dust - amount * face;
@@ -488,6 +483,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     function claimable(uint256 id, address holder) external view returns (uint256) {
         (, uint256 face) = _purchaseOf(id);
         Checkpoint memory c = _checkpoints[id][holder];
+        // The residue matters only when settling, not to a view.
+        // slither-disable-next-line unused-return
         (uint256 units,) =
             ReceivableMath.shareOf(balanceOf(holder, id), _states[id].distributed - c.snapshot, c.residue, face);
         return units + _accruedUnits[id][holder];
@@ -559,6 +556,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (point == 0) point = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < point + 1 days) return (0, 0);
+        // Whole days only (DESIGN §3): the partial day is carried by the new accrual point, not lost.
+        // slither-disable-next-line divide-before-multiply
         uint256 elapsedDays = (block.timestamp - point) / 1 days;
         added = ReceivableMath.penaltyFor(outstanding, p.penaltyBpsPerDay, elapsedDays);
         newPoint = point + elapsedDays * 1 days;

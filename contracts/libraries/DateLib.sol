@@ -6,6 +6,8 @@ pragma solidity ^0.8.24;
 /// `days_from_civil` / `civil_from_days`. Only dates from 1970 on are used, so all terms stay non-negative.
 /// Arithmetic is unchecked: inputs are day numbers below 2^32 and month offsets below 2^8 (purchases store
 /// uint32 days and uint8 installments), far from any overflow, and every subtraction is of a smaller term.
+// slither-disable-start divide-before-multiply
+// Integer division is the calendar algorithm itself (eras, years of era, months): nothing is rounded away.
 library DateLib {
     uint256 internal constant SECONDS_PER_DAY = 86_400;
 
@@ -47,11 +49,12 @@ library DateLib {
     /// @notice The same day of the month `months` calendar months after `dayNumber`, clamped to the
     /// month's last day (31 Jan + 1 month = 28/29 Feb).
     function addMonths(uint256 dayNumber, uint256 months) internal pure returns (uint256) {
-        (uint256 year, uint256 month, uint256 day) = toCivil(dayNumber);
-        uint256 monthIndex = month - 1 + months;
-        year += monthIndex / 12;
-        month = monthIndex % 12 + 1;
-        uint256 lastDay = daysInMonth(year, month);
-        return fromCivil(year, month, day < lastDay ? day : lastDay);
+        (uint256 year, uint256 startMonth, uint256 day) = toCivil(dayNumber);
+        uint256 monthIndex = startMonth - 1 + months;
+        uint256 dueYear = year + monthIndex / 12;
+        uint256 dueMonth = monthIndex % 12 + 1;
+        uint256 lastDay = daysInMonth(dueYear, dueMonth);
+        return fromCivil(dueYear, dueMonth, day < lastDay ? day : lastDay);
     }
 }
+// slither-disable-end divide-before-multiply

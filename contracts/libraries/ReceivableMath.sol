@@ -24,6 +24,8 @@ library ReceivableMath {
 
     /// @notice floor(P / n) for every installment but the last, which takes the rest.
     function principalOf(uint256 principal, uint8 n, uint256 index) internal pure returns (uint256) {
+        // The last installment takes what the floor leaves: the sum is exactly the principal.
+        // slither-disable-next-line divide-before-multiply
         uint256 regular = principal / n;
         return index + 1 == n ? principal - regular * (n - 1) : regular;
     }
@@ -86,6 +88,8 @@ library ReceivableMath {
         returns (uint256 units, uint256 newResidue)
     {
         uint256 numerator = balance * delta + residue;
+        // Whole units, and the exact remainder kept as the residue: nothing is lost.
+        // slither-disable-next-line divide-before-multiply
         units = numerator / face;
         newResidue = numerator - units * face;
     }

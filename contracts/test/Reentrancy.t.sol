@@ -58,7 +58,9 @@ contract GreedyFinancier is IERC1155Receiver, IERC1271 {
         external
         returns (bytes4)
     {
-        if (address(watchedLedger) != address(0)) exposureSeenInHook = watchedLedger.exposureOf(watchedObligor);
+        if (address(watchedLedger) != address(0)) {
+            exposureSeenInHook = watchedLedger.exposureOf(watchedObligor);
+        }
         return IERC1155Receiver.onERC1155BatchReceived.selector;
     }
 

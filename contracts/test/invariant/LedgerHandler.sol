@@ -60,6 +60,7 @@ contract LedgerHandler is Test {
         market = new FinancingMarket(IERC20(address(token)), ledger, registry, address(this));
         registry.grantRole(registry.RISK_ROLE(), address(ledger));
         for (uint256 i; i < HOLDERS; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) -- i < HOLDERS fits 160 bits
             address holder = i == HOLDERS - 1 ? vm.addr(FINANCIER_KEY) : address(uint160(0x5000 + i));
             holders.push(holder);
             registry.register(
@@ -169,6 +170,7 @@ contract LedgerHandler is Test {
         uint256 id = ids[idSeed % ids.length];
         IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
         if (v.status == IReceivableLedger.Status.Repaid || v.status == IReceivableLedger.Status.Defaulted) return;
+        // forge-lint: disable-next-line(block-timestamp) -- a test handler on a test chain
         if (block.timestamp < v.dueDate + 90 days) return;
         ledger.markDefaulted(id);
         _noteTerminal(id);
@@ -211,6 +213,7 @@ contract LedgerHandler is Test {
             obligor: address(0),
             rateBps: uint16(bound(rate, 0, 5_000)),
             minUnits: 1,
+            // forge-lint: disable-next-line(unsafe-typecast) -- units <= a face < 2^128
             maxUnits: uint128(units),
             expiry: uint64(block.timestamp),
             nonce: ++nonce
