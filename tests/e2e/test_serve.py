@@ -71,7 +71,8 @@ def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_healthy(base)
-            _story(httpx.Client(base_url=base, timeout=60), admin_key.read_text().strip())
+            with httpx.Client(base_url=base, timeout=60) as http:
+                _story(http, admin_key.read_text().strip())
         finally:
             server.terminate()
             _, err = server.communicate(timeout=30)

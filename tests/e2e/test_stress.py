@@ -52,7 +52,8 @@ def test_concurrent_financing_requests_never_oversell(
         try:
             base = f"http://127.0.0.1:{port}"
             wait_healthy(base)
-            outcomes, filled = _storm(base, admin_key.read_text().strip())
+            with httpx.Client(base_url=base, timeout=120) as http:
+                outcomes, filled = _storm(http, admin_key.read_text().strip())
         finally:
             server.terminate()
             _, err = server.communicate(timeout=30)
@@ -66,9 +67,7 @@ def test_concurrent_financing_requests_never_oversell(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _storm(base: str, platform_key: str) -> tuple[Counter[int], int]:
-    http = httpx.Client(base_url=base, timeout=120)
-
+def _storm(http: httpx.Client, platform_key: str) -> tuple[Counter[int], int]:
     def post(key: str, path: str, body: object = None) -> httpx.Response:
         return http.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
 
