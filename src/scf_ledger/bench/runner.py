@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from importlib.metadata import version
+from pathlib import Path
 
 from scf_ledger.chain.anvil import AnvilNode, anvil_binary
 from scf_ledger.chain.compiler import compiler_settings
@@ -58,6 +60,19 @@ def run_bench(
 
             log(f"indexer on {chain_name}…")
             results |= measure_indexer(connect(rpc_url), purchases=10 if quick else 40, pg_url=pg_url, log=log)
+        if "api" in sections:
+            from scf_ledger.bench.api import measure_api
+            from scf_ledger.chain.client import ScfChain
+            from scf_ledger.chain.keys import deployer_account
+
+            if rpc_url is None:
+                log("api: skipped (needs a node: --anvil or --rpc-url)")
+            else:
+                w3 = connect(rpc_url)
+                deployment = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "deployment.json"
+                ScfChain.deploy_new(w3, deployer_account(w3, None)).deployment.write(deployment)
+                log(f"api overhead on {chain_name}…")
+                results |= measure_api(rpc_url, deployment, samples=20 if quick else 50, log=log)
         if "sender" in sections:
             from scf_ledger.bench.sender import measure_sender
 

@@ -200,7 +200,7 @@ def _cmd_parties(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender", "indexer")
+BENCH_SECTIONS = ("gas", "risk", "sender", "indexer", "api")
 
 
 def _figure(value: object) -> str:
