@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from scf_ledger.chain.client import MAX_UINT256
-from scf_ledger.sandbox import UNIT, World, create_world, utc
+from scf_ledger.sandbox import UNIT, World, create_world
 from scf_ledger.store.db import make_engine, session_factory, upgrade
 from scf_ledger.store.indexer import Indexer
 from scf_ledger.store.models import ChainEvent
@@ -20,9 +20,10 @@ from scf_ledger.store.models import ChainEvent
 def _workload(world: World, purchases: int, log: Callable[[str], None]) -> None:
     """Per purchase: an origination, splits to two tiers, repayments and claims."""
     s1, s2, s3 = world.suppliers
-    world.at(utc(2027, 1, 31, 12))
+    start = world.chain.now() + 3_600  # relative: the node's clock may have moved on in earlier sections
+    world.at(start)
     all_ids = [world.buy(1_200 * UNIT, 6, fee_bps=100) for _ in range(purchases)]
-    world.at(utc(2027, 2, 5))
+    world.at(start + 5 * 86_400)
     for n, ids in enumerate(all_ids):
         for token_id in ids[:2]:
             world.transfer(s1, s2, token_id, 50 * UNIT)
