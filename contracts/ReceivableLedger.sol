@@ -80,7 +80,10 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
 
     Terms internal _terms;
     uint64 public nextPurchaseId = 1;
-    uint256 public feesAccrued;
+    /// @dev One slot: every repayment reads the pause flag, and the first one of an installment adds its fee,
+    /// so keeping both together saves a cold slot (OpenZeppelin's own `_paused` slot is left unused).
+    uint248 internal _feesAccrued;
+    bool internal _halted;
 
     mapping(uint256 purchaseId => Purchase) internal _purchases;
     mapping(bytes32 documentHash => uint256 purchaseId) public purchaseOfDocument;
@@ -232,7 +235,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         });
         // forge-lint: disable-next-line(unsafe-typecast) -- penalty - toPenalty <= penalty, stored as uint128
         if (a.toPenalty != 0) _late[id].penaltyOwed = uint128(penalty - a.toPenalty);
-        if (a.toFee != 0) feesAccrued += a.toFee;
+        if (a.toFee != 0) _feesAccrued = (uint256(_feesAccrued) + a.toFee).toUint248();
         if (a.toPrincipal != 0) exposureOf[p.obligor] -= a.toPrincipal;
         if (taken == owed) emit ReceivableRepaid(id);
         emit Repayment(id, msg.sender, taken, a.toPenalty, a.toFee, a.toPrincipal);
@@ -361,9 +364,9 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /// @inheritdoc IReceivableLedger
     function withdrawFees(address to) external onlyRole(PLATFORM_ROLE) nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress();
-        amount = feesAccrued;
+        amount = _feesAccrued;
         if (amount == 0) revert ZeroAmount();
-        feesAccrued = 0;
+        _feesAccrued = 0;
         emit FeesWithdrawn(to, amount);
         settlementToken.safeTransfer(to, amount);
     }
@@ -379,6 +382,27 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (terms_.defaultDays <= terms_.graceDays || terms_.maxFeeBps > ReceivableMath.BPS) revert InvalidTerms();
         _terms = terms_;
         emit TermsSet(terms_);
+    }
+
+    /// @inheritdoc IReceivableLedger
+    function feesAccrued() external view returns (uint256) {
+        return _feesAccrued;
+    }
+
+    /// @notice True while the platform has paused the ledger.
+    function paused() public view override returns (bool) {
+        return _halted;
+    }
+
+    /// @dev Pausable's hooks, on the flag packed with the fee counter.
+    function _pause() internal override whenNotPaused {
+        _halted = true;
+        emit Paused(_msgSender());
+    }
+
+    function _unpause() internal override whenPaused {
+        _halted = false;
+        emit Unpaused(_msgSender());
     }
 
     /// @inheritdoc IReceivableLedger

@@ -306,7 +306,11 @@ def test_terms_pause_and_views(world: World) -> None:
     pauser = world.view("ledger", "PAUSER_ROLE")
     with reverts("AccessControlUnauthorizedAccount", account=world.outsider.address, neededRole=pauser):
         world.send(world.outsider, "ledger", "pause")
-    world.send(world.platform, "ledger", "pause")
+    receipt = world.send(world.platform, "ledger", "pause")
+    assert world.chain.events(receipt, world.chain.ledger, "Paused")[0]["account"] == world.platform.address
+    assert world.view("ledger", "paused") is True
+    with reverts("EnforcedPause"):
+        world.send(world.platform, "ledger", "pause")
     for action in (
         lambda: world.repay(ids[0], 1),
         lambda: world.transfer(world.suppliers[0], world.suppliers[1], ids[0], 1),
@@ -317,6 +321,9 @@ def test_terms_pause_and_views(world: World) -> None:
         with reverts("EnforcedPause"):
             action()
     world.send(world.platform, "ledger", "unpause")
+    assert world.view("ledger", "paused") is False
+    with reverts("ExpectedPause"):
+        world.send(world.platform, "ledger", "unpause")
     world.repay(ids[0], 1)
 
 
