@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,45 +43,57 @@ def wait_healthy(base: str, timeout: float = 60) -> None:
     raise AssertionError(f"{base} did not become healthy in {timeout:.0f} s")
 
 
-def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
+@dataclass
+class Served:
+    """`scf serve` running against its own anvil, with what a test needs to talk to both."""
+
+    base: str
+    admin_key: str
+    node_url: str
+    deployment: Path
+    db_url: str
+    stderr: list[str]
+
+    def reconcile(self) -> subprocess.CompletedProcess[str]:
+        return scf(
+            "reconcile", "--rpc-url", self.node_url, "--deployment", str(self.deployment), "--db-url", self.db_url
+        )
+
+
+@contextlib.contextmanager
+def served_on_anvil(tmp_path: Path) -> Iterator[Served]:
+    """anvil, `scf deploy`, then `scf serve` on it as a subprocess; stopped on exit (its stderr kept)."""
     with AnvilNode.start() as node:
         deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
         assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0
         port = free_port()
+        args = ["--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url]
+        args += ["--admin-key-file", str(admin_key), "--port", str(port)]
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scf_ledger.cli.main",
-                "serve",
-                "--rpc-url",
-                node.url,
-                "--deployment",
-                str(deployment),
-                "--db-url",
-                db_url,
-                "--admin-key-file",
-                str(admin_key),
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "scf_ledger.cli.main", "serve", *args],
             cwd=ROOT,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
+        served = Served(f"http://127.0.0.1:{port}", "", node.url, deployment, db_url, [])
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base)
-            with httpx.Client(base_url=base, timeout=60) as http:
-                _story(http, admin_key.read_text().strip())
+            wait_healthy(served.base)
+            served.admin_key = admin_key.read_text().strip()
+            yield served
         finally:
             server.terminate()
             _, err = server.communicate(timeout=30)
-        assert "Traceback" not in err, err
-        result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
-        assert result.returncode == 0, result.stdout + result.stderr
+            served.stderr.append(err)
+
+
+def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
+    with served_on_anvil(tmp_path) as served, httpx.Client(base_url=served.base, timeout=60) as http:
+        _story(http, served.admin_key)
+        result = served.reconcile()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in served.stderr[0], served.stderr[0]
 
 
 def _story(http: httpx.Client, platform_key: str) -> None:

@@ -4,8 +4,6 @@ collision, no oversold offer, every answer a 2xx or a clear 4xx, and the databas
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,8 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from scf_ledger.chain.anvil import AnvilNode, free_port
-from tests.e2e.test_serve import ROOT, scf, wait_healthy
+from tests.e2e.test_serve import served_on_anvil
 
 REQUESTS, OFFER_UNITS = 100, 40
 
@@ -22,49 +19,16 @@ REQUESTS, OFFER_UNITS = 100, 40
 def test_concurrent_financing_requests_never_oversell(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    with AnvilNode.start() as node:
-        deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
-        db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
-        assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scf_ledger.cli.main",
-                "serve",
-                "--rpc-url",
-                node.url,
-                "--deployment",
-                str(deployment),
-                "--db-url",
-                db_url,
-                "--admin-key-file",
-                str(admin_key),
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base)
-            with httpx.Client(base_url=base, timeout=120) as http:
-                outcomes, filled = _storm(http, admin_key.read_text().strip())
-        finally:
-            server.terminate()
-            _, err = server.communicate(timeout=30)
-        record_property("outcomes", dict(outcomes))
-        assert "Traceback" not in err, err
-        assert outcomes[201] == OFFER_UNITS  # exactly the offer's units were sold, one per request
-        assert sum(outcomes.values()) == REQUESTS
-        assert set(outcomes) <= {201, 409, 422}, outcomes  # never a 5xx
-        assert filled == OFFER_UNITS
-        result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
-        assert result.returncode == 0, result.stdout + result.stderr
+    with served_on_anvil(tmp_path) as served, httpx.Client(base_url=served.base, timeout=120) as http:
+        outcomes, filled = _storm(http, served.admin_key)
+        result = served.reconcile()
+    record_property("outcomes", dict(outcomes))
+    assert "Traceback" not in served.stderr[0], served.stderr[0]
+    assert outcomes[201] == OFFER_UNITS  # exactly the offer's units were sold, one per request
+    assert sum(outcomes.values()) == REQUESTS
+    assert set(outcomes) <= {201, 409, 422}, outcomes  # never a 5xx
+    assert filled == OFFER_UNITS
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _storm(http: httpx.Client, platform_key: str) -> tuple[Counter[int], int]:
