@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scf_ledger.chain.errors import ContractRevert
+from scf_ledger.chain.errors import ContractRevert, TransactionTimeout
 from scf_ledger.domain.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -54,9 +54,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def problem_response(status: int, title: str, detail: str, slug: str, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def contract_problem(exc: ContractRevert) -> Problem:
@@ -98,6 +100,16 @@ def install(app: FastAPI) -> None:
             exc.status_code, "Error"
         )
         return problem_response(exc.status_code, title, str(exc.detail), title.lower().replace(" ", "-"))
+
+    @app.exception_handler(TransactionTimeout)
+    async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:
+        return problem_response(504, "Chain timeout", f"{exc}; the transaction may still be mined", "chain-timeout")
+
+    @app.exception_handler(OSError)
+    async def _unavailable(_: Request, exc: OSError) -> JSONResponse:
+        # Connection refused or reset by the node (requests' errors are OSErrors): nothing was recorded.
+        detail = f"the chain node does not answer ({type(exc).__name__}); nothing was done, retry later"
+        return problem_response(503, "Chain unavailable", detail, "chain-unavailable", headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:  # ours, not the caller's
