@@ -124,6 +124,19 @@ contract ReceivableLedgerTest is Fixture {
         vm.assertLe(a.toPenalty, penalty, "no more penalty than owed");
     }
 
+    /// @dev The penalty of a late installment against the reference formula of DESIGN §3, to the unit.
+    function testFuzz_penalty_matchesReferenceFormula(uint256 principal, uint256 daysLate, uint256 extraSeconds)
+        public
+    {
+        principal = bound(principal, 3, 1e24);
+        uint256 id = originate(principal, 3, 100) << 8;
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
+        daysLate = bound(daysLate, 0, 80); // before the default, penalty keeps accruing
+        vm.warp(v.dueDate + 3 days + daysLate * 1 days + bound(extraSeconds, 0, 86_399));
+        uint256 outstanding = v.face + v.fee;
+        vm.assertEq(ledger.receivable(id).penaltyOwed, outstanding * 5 * daysLate / 10_000, "penalty");
+    }
+
     function testFuzz_price_betweenZeroAndValue(uint256 units, uint256 paid, uint256 rate, uint256 due, uint256 t)
         public
         pure

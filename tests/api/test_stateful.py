@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -126,3 +127,9 @@ ApiMachine.TestCase.settings = settings(
     max_examples=3, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
 )
 TestApiStateMachine = ApiMachine.TestCase
+
+
+def test_report_generated_requests(record_property: Callable[[str, object], None]) -> None:
+    """Runs after the state machine in this module: what it sent and how the API answered (never 5xx)."""
+    record_property("generated_requests", dict(sorted(OUTCOMES.items())))
+    assert all(status < 500 for status in OUTCOMES)
