@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from scf_ledger.chain.client import Kind, Offer
+from scf_ledger.chain.client import MAX_UINT256, Kind, Offer
 from scf_ledger.chain.connection import dev_account, fund_gas
+from scf_ledger.chain.deploy import deploy_data
+from scf_ledger.chain.sender import Call
 from scf_ledger.sandbox import UNIT, World, create_world, utc
 
 START = utc(2027, 1, 31, 12)
@@ -64,4 +66,29 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     gas["gas.claim_1_holder"] = claim_alone
     gas[f"gas.claim_{holders}_holders"] = claim_crowded
     gas[f"gas.claim_ratio_{holders}_vs_1"] = round(claim_crowded / claim_alone, 4)
+    gas |= _baseline(world)
     return gas
+
+
+def _baseline(world: World) -> dict[str, float]:
+    """The naive design (contracts/bench/NaiveReceivable721.sol) on the same chain, for comparison."""
+    chain, platform = world.chain, world.platform
+    artifact = chain.artifacts["NaiveReceivable721"]
+    receipt = chain.sender.send(platform, Call("", deploy_data(artifact, [chain.token.address]), "deploy baseline"))
+    naive = chain.w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    s1, s2, obligor = world.suppliers[0], world.suppliers[1], world.obligor
+    world.send(obligor, "token", "approve", naive.address, MAX_UINT256)
+    args = (obligor.address, s1.address, 12_000 * UNIT + 12, 12, 120 * UNIT)
+    chain.transact(platform, naive, "originate", *args, b"\x01" * 32)
+    originated = chain.transact(platform, naive, "originate", *args, b"\x02" * 32)
+    first = 13
+    transfer = chain.transact(s1, naive, "transferFrom", s1.address, s2.address, first)
+    chain.transact(obligor, naive, "repay", first + 1, 500 * UNIT)  # an earlier repayment elsewhere
+    repay_first = chain.transact(obligor, naive, "repay", first, 300 * UNIT)
+    repay = chain.transact(obligor, naive, "repay", first, 100 * UNIT)
+    return {
+        "baseline721.originate_per_installment": originated["gasUsed"] / 12,
+        "baseline721.transfer_whole_token": float(transfer["gasUsed"]),
+        "baseline721.repay_first": float(repay_first["gasUsed"]),
+        "baseline721.repay": float(repay["gasUsed"]),
+    }
