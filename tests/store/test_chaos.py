@@ -12,15 +12,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.client import MAX_UINT256
 from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.sandbox import UNIT, World, create_world
-from scf_ledger.store.db import make_engine, session_factory, upgrade
+from scf_ledger.store.db import upgrade
 from scf_ledger.store.models import ChainEvent
 from scf_ledger.store.reconcile import reconcile
+from tests.store.test_indexer import _chain_logs, _count, _sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 REORGS, KILLS_PER_ROUND = 5, 4
@@ -83,20 +82,9 @@ def test_twenty_kills_and_five_reorgs(tmp_path: Path, record_property: Callable[
         began = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
         recovery = time.perf_counter() - began
-        engine = make_engine(db_url)
-        sessions = session_factory(engine)
-        logs = world.w3.eth.get_logs(
-            {
-                "fromBlock": world.chain.deployment.deployment_block,
-                "toBlock": "latest",
-                "address": list(world.chain.deployment.addresses.values()),
-            }
-        )
-        with sessions() as session:
-            stored = session.scalar(select(func.count()).select_from(ChainEvent))
-        assert stored == len(logs)
+        sessions = _sessions(db_url)
+        assert _count(sessions, ChainEvent) == _chain_logs(world)
         assert reconcile(world.chain, sessions) == []
-        engine.dispose()
     record_property("kills", kills)
     record_property("final_recovery_s", round(recovery, 2))
     assert kills >= 10  # most of the 20 starts were caught mid-run (17 here)

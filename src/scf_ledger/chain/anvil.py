@@ -27,6 +27,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _answers(w3: Web3) -> bool:
+    try:
+        return bool(w3.is_connected())
+    except Exception:  # not listening yet
+        return False
+
+
 class AnvilNode:
     """`with AnvilNode.start() as node: ... node.url`; the process is stopped on exit."""
 
@@ -48,11 +55,8 @@ class AnvilNode:
             if process.poll() is not None:
                 err = process.stderr.read().decode(errors="replace") if process.stderr else ""
                 raise ChainError(f"anvil exited at start: {err.strip()[:300]}")
-            try:
-                if w3.is_connected():
-                    return cls(process, url)
-            except Exception:  # not listening yet
-                pass
+            if _answers(w3):
+                return cls(process, url)
             time.sleep(0.05)
         process.kill()
         raise ChainError(f"anvil did not answer on {url} within {timeout:.0f} s")

@@ -15,7 +15,7 @@ HASH = String(66)
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every table of the read model."""
 
 
 # CHAIN BOOKKEEPING
