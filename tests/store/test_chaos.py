@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from scf_ledger.sandbox import UNIT, World, create_world
 from scf_ledger.store.db import upgrade
 from scf_ledger.store.models import ChainEvent
 from scf_ledger.store.reconcile import reconcile
-from tests.store.test_indexer import _chain_logs, _count, _sessions
+from tests.store.test_indexer import _chain_logs, _count, _sessions, index_command
 
 ROOT = Path(__file__).resolve().parents[2]
 REORGS, KILLS_PER_ROUND = 5, 4
@@ -45,21 +44,7 @@ def test_twenty_kills_and_five_reorgs(tmp_path: Path, record_property: Callable[
         world = create_world(connect(node.url))
         deployment = tmp_path / "deployment.json"
         world.chain.deployment.write(deployment)
-        command = [
-            sys.executable,
-            "-m",
-            "scf_ledger.cli.main",
-            "index",
-            "--rpc-url",
-            node.url,
-            "--deployment",
-            str(deployment),
-            "--db-url",
-            db_url,
-            "--until-synced",
-            "--batch-blocks",
-            "3",
-        ]
+        command = index_command(node.url, deployment, db_url, batch_blocks=3)
         kills = 0
         for _ in range(REORGS):
             fork = snapshot(world.w3)

@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.anvil import AnvilNode
@@ -24,24 +24,15 @@ from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.indexer import ChainMismatch, Indexer
 from scf_ledger.store.models import ChainEvent, ChainMeta, HoldingRow, RepaymentRow
 from scf_ledger.store.reconcile import reconcile
+from tests.store.conftest import ENGINES
 
 START = utc(2027, 1, 31, 12)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-ENGINES: list[Engine] = []
-
-
-@pytest.fixture(autouse=True)
-def _dispose_engines() -> Iterator[None]:
-    yield
-    while ENGINES:
-        ENGINES.pop().dispose()
-
-
 def _sessions(db_url: str) -> sessionmaker[Session]:
     engine = make_engine(db_url)
-    ENGINES.append(engine)
+    ENGINES.append(engine)  # disposed after each test by tests/store/conftest.py
     return session_factory(engine)
 
 
@@ -65,6 +56,21 @@ def _chain_logs(world: World) -> int:
         )
     )
     return len(logs)
+
+
+def index_command(rpc_url: str, deployment: Path, db_url: str, batch_blocks: int) -> list[str]:
+    """`scf index --until-synced` as a subprocess command line."""
+    target = ["--rpc-url", rpc_url, "--deployment", str(deployment), "--db-url", db_url]
+    return [
+        sys.executable,
+        "-m",
+        "scf_ledger.cli.main",
+        "index",
+        *target,
+        "--until-synced",
+        "--batch-blocks",
+        str(batch_blocks),
+    ]
 
 
 def _count(sessions: sessionmaker[Session], model: type) -> int:
@@ -166,21 +172,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
         world.chain.deployment.write(deployment)
         total = _chain_logs(world)
         head = world.w3.eth.block_number
-        command = [
-            sys.executable,
-            "-m",
-            "scf_ledger.cli.main",
-            "index",
-            "--rpc-url",
-            node.url,
-            "--deployment",
-            str(deployment),
-            "--db-url",
-            db_url,
-            "--until-synced",
-            "--batch-blocks",
-            "20",
-        ]
+        command = index_command(node.url, deployment, db_url, batch_blocks=20)
         slow = subprocess.Popen([*command, "--pause-per-event-ms", "15"], cwd=ROOT, stderr=subprocess.DEVNULL)
         sessions = _sessions(db_url)
         deadline = time.monotonic() + 60

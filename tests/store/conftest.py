@@ -1,0 +1,17 @@
+"""Store tests: every engine a test opens is disposed after it (no connection left open)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+ENGINES: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    yield
+    while ENGINES:
+        ENGINES.pop().dispose()
