@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge demo deploy node lint fuzz-deep clean
+.PHONY: install compile test test-python test-anvil test-forge demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -54,3 +54,10 @@ fuzz-deep: install
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# The shipped scorecard, refitted from the German credit data (the base keeps bands, limits, rules and the
+# hand-set behaviour features); tests check that the shipped file is exactly this command's output.
+risk-default: install
+	cp src/scf_ledger/domain/risk/default_risk.toml build/risk-base.toml
+	$(BIN)/scf risk fit --data data/germancredit.csv --spec data/engine-spec.toml --base-config build/risk-base.toml --carry-features --out src/scf_ledger/domain/risk/default_risk.toml
+	$(BIN)/scf risk validate --data data/germancredit.csv --scorecard src/scf_ledger/domain/risk/default_risk.toml --folds 5

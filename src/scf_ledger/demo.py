@@ -54,7 +54,15 @@ def risk_steps(story: Story) -> None:
     now = START
     good = engine.decide(
         OrderRequest(w.obligor.address, 7_000 * UNIT, 12, now, "phone-1", GeoPoint(48.85, 2.35), login_hour=14),
-        ApplicantProfile(age=41, monthly_income=8_000 * UNIT, employment_months=72),
+        ApplicantProfile(
+            age=41,
+            monthly_income=8_000 * UNIT,
+            employment_months=72,
+            credit_history="paid_duly",
+            savings="500_1000",
+            housing="own",
+            checking_account="ge_200",
+        ),
         BuyerHistory(repayments=RepaymentRecord(on_time=10), limit=100_000 * UNIT),
     )
     story.step(

@@ -28,9 +28,9 @@ def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra
 
 
 def test_order_to_claims(api: Api) -> None:
-    placed = order(api)  # a new buyer with a good profile: band B, a 2,500 sUSD line
+    placed = order(api)  # a new buyer with a good profile and a short plan: band A, a 5,000 sUSD line
     assert placed["status"] == "approved" and placed["decision"]["outcome"] == "approve"
-    assert placed["decision"]["band"] == "B" and placed["decision"]["recommended_limit"] == str(2_500 * UNIT)
+    assert placed["decision"]["band"] == "A" and placed["decision"]["recommended_limit"] == str(5_000 * UNIT)
     confirmed = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")
     assert confirmed["status"] == "confirmed" and len(confirmed["token_ids"]) == 3
     first = confirmed["token_ids"][0]

@@ -51,6 +51,12 @@ class Profile(Strict):
     age: int | None = Field(default=None, ge=18, le=120)
     monthly_income: Amount | None = None
     employment_months: int | None = Field(default=None, ge=0, le=1_200)
+    # The applicant's file, in the category codes the fitted scorecard scores (data/engine-spec.toml).
+    credit_history: Literal["none_taken", "all_paid_here", "paid_duly", "delayed", "critical"] | None = None
+    savings: Literal["unknown", "lt_100", "100_500", "500_1000", "ge_1000"] | None = None
+    housing: Literal["own", "rent", "free"] | None = None
+    checking_account: Literal["none", "overdrawn", "lt_200", "ge_200"] | None = None
+    existing_credits: int | None = Field(default=None, ge=0, le=100)
 
 
 class OrderCreate(Strict):

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from scf_ledger.cli.risk import add_risk_parser
 from scf_ledger.errors import ConfigurationError, ScfError
 
 
@@ -314,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--json", action="store_true", help="print the differences as JSON")
 
+    add_risk_parser(sub)
+
     p = sub.add_parser("demo", help="run the whole story on the embedded chain")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_demo)
@@ -322,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return int(args.func(args))
     except ScfError as exc:

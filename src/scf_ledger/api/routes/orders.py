@@ -109,7 +109,9 @@ def create_order(
             body.login_hour,
         )
         p = body.profile
-        profile = ApplicantProfile(p.age, int(p.monthly_income) if p.monthly_income else None, p.employment_months)
+        profile = ApplicantProfile(
+            **p.model_dump() | {"monthly_income": int(p.monthly_income) if p.monthly_income else None}
+        )
         history = _history(service, buyer.address)
         decision = service.risk.decide(request, profile, history)
         status = {"approve": "approved", "review": "review", "decline": "declined"}[decision.outcome.value]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scf_ledger.domain.errors import DomainError
 from scf_ledger.domain.money import check_amount
-from scf_ledger.domain.risk.config import Band, Bin, RiskConfig, load_risk_config
+from scf_ledger.domain.risk.config import Band, RiskConfig, load_risk_config
 from scf_ledger.domain.risk.features import extract, haversine_km, median_order
 from scf_ledger.domain.risk.model import (
     ApplicantProfile,
@@ -95,7 +95,7 @@ class RiskEngine:
             if spec is None:  # the scorecard does not know this feature: it scores zero, reported as such
                 scores.append(FeatureScore(name, value, 0, 0, known=False))
                 continue
-            points = spec.missing_points if value is None else _points(spec.bins, value, spec.missing_points)
+            points = spec.points_for(value)
             scores.append(FeatureScore(name, value, points, spec.best_points, known=True))
         for name, spec in self._features.items():
             if name not in values:  # in the scorecard, but no extractor produces it
@@ -166,13 +166,6 @@ class RiskEngine:
             restore_to=history.limit,
             reason=VELOCITY,
         )
-
-
-def _points(bins: list[Bin], value: float, missing: int) -> int:
-    for b in bins:
-        if b.contains(value):
-            return int(b.points)
-    return missing
 
 
 def _validate(order: OrderRequest) -> None:

@@ -7,10 +7,12 @@ import math
 from collections.abc import Callable
 from statistics import median
 
+from scf_ledger.domain.risk.config import FeatureValue
 from scf_ledger.domain.risk.model import ApplicantProfile, BuyerHistory, GeoPoint, OrderRequest
 
-Extractor = Callable[[OrderRequest, ApplicantProfile, BuyerHistory], float | None]
+Extractor = Callable[[OrderRequest, ApplicantProfile, BuyerHistory], FeatureValue | None]
 EARTH_RADIUS_KM = 6_371.0088
+WHOLE_UNIT = 10**6  # base units per whole settlement unit
 
 
 def haversine_km(a: GeoPoint, b: GeoPoint) -> float:
@@ -25,20 +27,20 @@ def median_order(history: BuyerHistory) -> int | None:
     return int(median(amounts)) if amounts else None
 
 
-def _utilisation_bps(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> float | None:
+def _utilisation_bps(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> FeatureValue | None:
     if history.limit <= 0:
         return None
     return (history.exposure + order.amount) * 10_000 // history.limit
 
 
-def _device_change(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> float | None:
+def _device_change(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> FeatureValue | None:
     seen = {o.device_id for o in history.orders if o.device_id}
     if not seen or not order.device_id:
         return None
     return 0 if order.device_id in seen else 1
 
 
-def _amount_vs_median_bps(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> float | None:
+def _amount_vs_median_bps(order: OrderRequest, _: ApplicantProfile, history: BuyerHistory) -> FeatureValue | None:
     typical = median_order(history)
     if not typical:
         return None
@@ -49,6 +51,13 @@ EXTRACTORS: dict[str, Extractor] = {
     "age": lambda o, p, h: p.age,
     "monthly_income": lambda o, p, h: p.monthly_income,
     "employment_months": lambda o, p, h: p.employment_months,
+    "credit_history": lambda o, p, h: p.credit_history,
+    "savings": lambda o, p, h: p.savings,
+    "housing": lambda o, p, h: p.housing,
+    "existing_credits": lambda o, p, h: p.existing_credits,
+    "checking_account": lambda o, p, h: p.checking_account,
+    "order_amount": lambda o, p, h: o.amount // WHOLE_UNIT,  # whole units: what the fitted bins are in
+    "duration_months": lambda o, p, h: o.installments,  # one installment a month
     "order_count": lambda o, p, h: len(h.orders),
     "late_repayments": lambda o, p, h: h.repayments.late,
     "defaults": lambda o, p, h: h.repayments.defaulted,
@@ -59,5 +68,5 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
-def extract(order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory) -> dict[str, float | None]:
+def extract(order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory) -> dict[str, FeatureValue | None]:
     return {name: fn(order, profile, history) for name, fn in EXTRACTORS.items()}

@@ -29,6 +29,12 @@ class ApplicantProfile:
     age: int | None = None
     monthly_income: int | None = None  # settlement base units
     employment_months: int | None = None
+    # Category codes of the applicant's file, as in the fitted scorecard (see data/germancredit/engine-spec.toml).
+    credit_history: str | None = None  # none_taken, all_paid_here, paid_duly, delayed, critical
+    savings: str | None = None  # unknown, lt_100, 100_500, 500_1000, ge_1000 (whole sUSD)
+    housing: str | None = None  # own, rent, free
+    existing_credits: int | None = None  # credits the applicant already has with us or its bank
+    checking_account: str | None = None  # none, overdrawn, lt_200, ge_200 (balance in whole sUSD)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class FeatureScore:
     name: str
-    value: float | None
+    value: float | str | None
     points: int
     best_points: int
     known: bool  # False when the scorecard has no bins for this feature (it then scores zero)
