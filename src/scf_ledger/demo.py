@@ -11,6 +11,7 @@ from rich.table import Table
 
 from scf_ledger.chain.client import MAX_UINT256, Offer
 from scf_ledger.chain.connection import connect
+from scf_ledger.domain.money import format_units
 from scf_ledger.domain.risk import (
     ApplicantProfile,
     BuyerHistory,
@@ -25,11 +26,7 @@ from scf_ledger.sandbox import UNIT, World, create_world, utc
 START = utc(2027, 1, 31, 12)
 
 
-def money(amount: int) -> str:
-    """Base units as a decimal string of the 6-decimal token (display only; never parsed back)."""
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), UNIT)
-    return f"{sign}{whole:,}.{frac:06d}"
+money = format_units
 
 
 @dataclass

@@ -183,6 +183,17 @@ def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
         assert "Tier-9" in listed.stdout and "platform" in listed.stdout
         refused = scf(*cli[:1], "list", *cli[1:], "--api-key", "scf_wrong")
         assert refused.returncode == 1 and refused.stderr.startswith("scf parties: Unauthorized")
+        report = ["report", "--api-url", f"http://127.0.0.1:{port}", "--api-key", admin_key.read_text().strip()]
+        aging = scf(report[0], "aging", *report[1:], "--csv")
+        assert aging.returncode == 0 and aging.stdout.splitlines()[0] == "bucket,receivables,outstanding"
+        flows = json.loads(scf(report[0], "cashflow", *report[1:], "--json").stdout)
+        assert next(r["month"] for r in flows) == "overdue" and sum(int(r["amount"]) for r in flows) > 0
+        table = scf(report[0], "cashflow", *report[1:]).stdout
+        assert "cashflow (sUSD)" in table and "overdue" in table and "defaulted" in table
+        bad = scf("report", "aging", "--api-url", f"http://127.0.0.1:{port}", "--api-key", "scf_wrong")
+        assert (
+            bad.returncode == 1 and bad.stderr.strip() == "scf report: Unauthorized: this API key is unknown or revoked"
+        )
     finally:
         server.terminate()
         server.communicate(timeout=30)

@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from scf_ledger.api import problems
-from scf_ledger.api.routes import market, orders, participants, receivables, settlement, system
+from scf_ledger.api.routes import market, orders, participants, receivables, reports, settlement, system
 from scf_ledger.api.service import Service
+from scf_ledger.web import pages
 
 
 class RequestCounter:
@@ -40,7 +41,7 @@ def create_app(service: Service, *, background_indexing: bool = True) -> FastAPI
     app.state.service = service
     service.metrics = RequestCounter()  # type: ignore[attr-defined]
     problems.install(app)
-    for module in (participants, orders, receivables, market, settlement, system):
+    for module in (participants, orders, receivables, market, settlement, system, reports, pages):
         app.include_router(module.router)
 
     @app.middleware("http")

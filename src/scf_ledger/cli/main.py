@@ -8,9 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scf_ledger.cli.risk import add_risk_parser
 from scf_ledger.errors import ConfigurationError, ScfError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
@@ -170,25 +174,35 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_parties(args: argparse.Namespace) -> int:
+def _api_call(args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    """One request to a running `scf serve`; a refused connection or an error answer is one line."""
     import httpx
 
     api_url = (args.api_url or os.environ.get("SCF_API_URL") or "http://127.0.0.1:8000").rstrip("/")
     api_key = args.api_key or os.environ.get("SCF_API_KEY")
     if not api_key:
-        raise ConfigurationError("needs --api-key or SCF_API_KEY (the platform's key from `scf serve`)")
-    headers = {"Authorization": f"Bearer {api_key}"}
+        raise ConfigurationError("needs --api-key or SCF_API_KEY (a key from `scf serve` or `scf parties create`)")
     try:
-        if args.parties_command == "create":
-            body = {"kind": args.kind, "name": args.name, **({"address": args.address} if args.address else {})}
-            response = httpx.post(f"{api_url}/v1/participants", json=body, headers=headers, timeout=120)
-        else:
-            response = httpx.get(f"{api_url}/v1/participants", headers=headers, timeout=30)
+        response = httpx.request(
+            method, f"{api_url}{path}", json=body, headers={"Authorization": f"Bearer {api_key}"}, timeout=120
+        )
     except httpx.TransportError as exc:
         raise ConfigurationError(f"no scf API answers at {api_url}: {exc}") from None
-    payload = response.json()
     if response.status_code >= 400:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
         raise ConfigurationError(f"{payload.get('title', 'error')}: {payload.get('detail', response.text)}")
+    return response
+
+
+def _cmd_parties(args: argparse.Namespace) -> int:
+    if args.parties_command == "create":
+        body = {"kind": args.kind, "name": args.name, **({"address": args.address} if args.address else {})}
+        payload = _api_call(args, "POST", "/v1/participants", body).json()
+    else:
+        payload = _api_call(args, "GET", "/v1/participants").json()
     if args.json:
         print(json.dumps(payload, indent=2))
     elif args.parties_command == "create":
@@ -198,6 +212,29 @@ def _cmd_parties(args: argparse.Namespace) -> int:
     else:
         for p in payload["items"]:
             print(f"{p['kind']:<10} {p['address']}  {p['name']}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from scf_ledger.domain.money import format_units
+
+    path = f"/v1/reports/{args.report}"
+    if args.csv:
+        print(_api_call(args, "GET", path + "?format=csv").text, end="")
+        return 0
+    items = _api_call(args, "GET", path).json()["items"]
+    if args.json:
+        print(json.dumps(items, indent=2))
+        return 0
+    table = Table(title=f"{args.report} (sUSD)")
+    for column in items[0] if items else []:
+        table.add_column(column, justify="left" if column in ("bucket", "month") else "right")
+    for row in items:
+        table.add_row(*(format_units(int(v)) if k in ("outstanding", "amount") else str(v) for k, v in row.items()))
+    Console().print(table)
     return 0
 
 
@@ -290,6 +327,15 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--kind", required=True, choices=["gateway", "supplier", "financier", "obligor"])
             q.add_argument("--name", required=True)
             q.add_argument("--address", help="the party's own address, if it signs for itself")
+
+    p = sub.add_parser("report", help="the calling party's aging or cash-flow report from a running `scf serve`")
+    p.add_argument("report", choices=["aging", "cashflow"])
+    p.add_argument("--api-url", help="the API's base URL (or SCF_API_URL); http://127.0.0.1:8000 by default")
+    p.add_argument("--api-key", help="your API key (or SCF_API_KEY)")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the rows as JSON")
+    shape.add_argument("--csv", action="store_true", help="print the rows as CSV")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("db", help="database schema")
     db = p.add_subparsers(dest="db_command", required=True)

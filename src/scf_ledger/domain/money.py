@@ -198,3 +198,10 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
         return value
     discount = value * rate_bps * (due - now) // (BPS * YEAR_360)
     return max(value - discount, 0)
+
+
+def format_units(amount: int, decimals: int = 6) -> str:
+    """Base units as a grouped decimal string (display only; never parsed back): 1234500000 -> 1,234.500000."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 10**decimals)
+    return f"{sign}{whole:,}.{frac:0{decimals}d}"

@@ -15,6 +15,7 @@ from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import TransferCreate
 from scf_ledger.api.service import Party, Service
 from scf_ledger.chain.client import Status
+from scf_ledger.store import reports
 from scf_ledger.store.models import HoldingRow, ReceivableRow
 from scf_ledger.store.reconcile import claimable_of, expected_status
 
@@ -126,6 +127,15 @@ def get_receivable(receivable_id: str, service: ServiceDep, party: PartyDep) -> 
         "your_units": str(h.units if h else 0),
         "your_claimable": str(claimable_of(h, r) if h else 0),
     }
+
+
+@router.get("/{receivable_id}/lineage")
+def receivable_lineage(receivable_id: str, service: ServiceDep, party: PartyDep) -> dict[str, Any]:
+    """Origination, splits and transfers, financing, repayments, default and claims, each with tx and block."""
+    token_id = _parse_id(receivable_id)
+    visible(service, party, token_id)
+    with service.sessions() as session:
+        return {"receivable_id": str(token_id), "steps": reports.lineage(session, token_id)}
 
 
 @router.post("/{receivable_id}/transfers", status_code=201)

@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages for people, from the same reports the API serves as JSON."""

@@ -1,0 +1,98 @@
+"""The dashboard in headless Chromium (Debian's, driven by playwright): a fresh `scf serve` seeded with the
+README's API story, the figures on the page equal to the API's, a receivable's lineage clicked through, a
+wrong key and an unknown receivable, and a screenshot kept as an artifact (build/screenshots/)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scf_ledger.chain.anvil import free_port
+from scf_ledger.domain.money import format_units
+from tests.e2e.test_serve import ROOT, wait_healthy
+
+CHROMIUM = shutil.which("chromium")
+SHOTS = ROOT / "build" / "screenshots"
+if CHROMIUM is None and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+@pytest.fixture(scope="module")
+def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A fresh `scf serve` on the embedded chain after the README's curl story; yields (base URL, admin key)."""
+    assert CHROMIUM, "chromium is missing: apt-get install chromium"
+    tmp = tmp_path_factory.mktemp("dashboard")
+    port, admin_key = free_port(), tmp / "admin.key"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base)
+        env = {"PATH": "/usr/bin:/bin", "API": base, "ADMIN_KEY_FILE": str(admin_key)}
+        story = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
+        )
+        assert story.returncode == 0, story.stderr
+        yield base, admin_key.read_text().strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[str, str]) -> None:
+    base, key = seeded_server
+    api = httpx.get(f"{base}/v1/reports/portfolio", headers={"Authorization": f"Bearer {key}"}).json()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+
+        page.goto(base + "/")
+        page.fill("#api-key", "scf_not_a_key")
+        page.click("#login")
+        assert "unknown or revoked" in page.inner_text("#login-error")
+
+        page.fill("#api-key", key)
+        page.click("#login")
+        page.wait_for_selector("#positions")
+        assert page.inner_text("#total-outstanding") == format_units(int(api["totals"]["outstanding"]))
+        assert page.inner_text("#total-value") == format_units(int(api["totals"]["value_today"]))
+        for row in api["aging"]:
+            bar = page.locator(f'#aging-chart g[data-label="{row["bucket"]}"]')
+            assert bar.get_attribute("data-amount") == row["outstanding"]
+        for row in api["cashflow"]:
+            bar = page.locator(f'#cashflow-chart g[data-label="{row["month"]}"]')
+            assert bar.get_attribute("data-amount") == row["amount"]
+            cell = page.locator(f'#cashflow tr[data-month="{row["month"]}"] td.num')
+            assert cell.inner_text() == format_units(int(row["amount"]))
+        assert page.locator("#positions tbody tr").count() == len(api["positions"])
+        assert page.locator("#risk-decisions tr").count() == len(api["risk_decisions"]) + 1
+        assert page.locator("#credit-lines tr").count() == len(api["credit_lines"]) + 1
+        page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+
+        first = api["positions"][0]["token_id"]
+        page.click(f'#positions a[href="/receivables/{first}"]')
+        page.wait_for_selector("#lineage")
+        kinds = page.locator("#lineage tr.step").evaluate_all("rows => rows.map(r => r.dataset.kind)")
+        lineage = httpx.get(f"{base}/v1/receivables/{first}/lineage", headers={"Authorization": f"Bearer {key}"})
+        assert kinds == [s["kind"] for s in lineage.json()["steps"]]
+        assert kinds[0] == "origination" and {"transfer", "financing", "repayment", "claim"} <= set(kinds)
+        page.screenshot(path=str(SHOTS / "lineage.png"), full_page=True)
+
+        missing = page.goto(base + "/receivables/987654321")
+        assert missing is not None and missing.status == 404
+        assert "There is no receivable" in page.inner_text("#not-found")
+        page.goto(base + "/logout")
+        assert page.locator("#api-key").count() == 1  # logged out: the login prompt again
+        browser.close()
