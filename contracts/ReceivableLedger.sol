@@ -80,8 +80,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
 
     Terms internal _terms;
     uint64 public nextPurchaseId = 1;
-    /// @dev One slot: every repayment reads the pause flag, and the first one of an installment adds its fee,
-    /// so keeping both together saves a cold slot (OpenZeppelin's own `_paused` slot is left unused).
+    /// @dev One slot for the pause flag and the fee counter (OpenZeppelin's own `_paused` slot is left unused):
+    /// fee withdrawal reads both.
     uint248 internal _feesAccrued;
     bool internal _halted;
 
@@ -215,7 +215,10 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /* REPAYMENT */
 
     /// @inheritdoc IReceivableLedger
-    function repay(uint256 id, uint256 maxAmount) external nonReentrant whenNotPaused returns (uint256 taken) {
+    /// @dev Not paused with the rest: an obligor can always pay what it owes, so a pause never pushes anyone
+    /// into penalty or default (as Compound never pauses repayment). The money waits in the ledger until
+    /// claims resume.
+    function repay(uint256 id, uint256 maxAmount) external nonReentrant returns (uint256 taken) {
         if (maxAmount == 0) revert ZeroAmount();
         (Purchase storage p, uint256 face) = _purchaseOf(id);
         ReceivableState memory s = _states[id];

@@ -121,7 +121,7 @@ interface IReceivableLedger {
 
     /// @notice Pays up to `maxAmount` of what installment `id` owes now, pulled from the caller.
     /// Allocation: accrued penalty, then fee (to the platform), then principal; penalty and principal go
-    /// to the unit holders pro rata.
+    /// to the unit holders pro rata. Open while the ledger is paused.
     /// @return taken min(maxAmount, amount due now), so a day boundary never makes it fail.
     function repay(uint256 id, uint256 maxAmount) external returns (uint256 taken);
 
@@ -151,7 +151,8 @@ interface IReceivableLedger {
     /// @notice Sets the terms used for purchases originated from now on. Caller needs PLATFORM_ROLE.
     function setTerms(Terms calldata terms) external;
 
-    /// @notice Stops origination, transfers, repayments and claims. Caller needs PAUSER_ROLE.
+    /// @notice Stops origination, transfers, claims, accrual and defaults; repayment stays open so that a pause
+    /// never pushes an obligor into penalty or default. Caller needs PAUSER_ROLE.
     function pause() external;
 
     /// @notice Resumes. Caller needs PAUSER_ROLE.

@@ -311,8 +311,8 @@ def test_terms_pause_and_views(world: World) -> None:
     assert world.view("ledger", "paused") is True
     with reverts("EnforcedPause"):
         world.send(world.platform, "ledger", "pause")
+    world.repay(ids[0], 1)  # repayment stays open: a pause never pushes an obligor into penalty or default
     for action in (
-        lambda: world.repay(ids[0], 1),
         lambda: world.transfer(world.suppliers[0], world.suppliers[1], ids[0], 1),
         lambda: world.originate(world.request(1_000, 3)),
         lambda: world.send(world.suppliers[0], "ledger", "claim", ids[0], world.suppliers[0].address),

@@ -204,3 +204,34 @@ def test_transient_errors_are_retried_without_sending_twice(anvil_url: str, arti
     assert w3.eth.get_transaction_count(signer.address) == start + 2
     assert sender.send(signer, Call(target, "0x", "pay", value=1), gas=21_000)["status"] == 1
     assert w3.eth.get_transaction_count(signer.address) == start + 3
+
+
+def test_a_batch_is_pipelined_learns_gas_and_still_types_reverts(
+    chain: tuple[Web3, TransactionSender, LocalAccount], artifacts: dict[str, Artifact]
+) -> None:
+    w3, sender, signer = chain
+    from scf_ledger.chain.deploy import deploy_data
+
+    receipt = sender.send(signer, Call("", deploy_data(artifacts["ParticipantRegistry"], [signer.address]), "deploy"))
+    registry = w3.eth.contract(address=receipt["contractAddress"], abi=artifacts["ParticipantRegistry"].abi)
+
+    def register(name: str, kind: int = 2) -> Call:
+        return Call(registry.address, registry.encode_abi("register", [dev_account(name).address, kind]), "register")
+
+    counter = RpcCounter(w3)
+    receipts = sender.send_batch(signer, [register(f"batch-{i}") for i in range(6)])
+    assert [r["status"] for r in receipts] == [1] * 6
+    assert counter.calls["eth_estimateGas"] == 1  # the first call only; the rest use the gas it used x 3/2
+    assert counter.calls["eth_sendRawTransaction"] == 6
+    assert _nonces(w3, receipts) == list(range(_nonces(w3, receipts)[0], _nonces(w3, receipts)[0] + 6))
+
+    with pytest.raises(ContractRevert) as info:  # mined and replayed on a node, refused at once embedded
+        sender.send_batch(signer, [register("batch-ok"), register("batch-bad", kind=0)])
+    assert (info.value.error, info.value.arguments) == ("InvalidKind", {"kind": 0})
+
+    starved = register("batch-starved")
+    sender._gas_seen[(starved.to, starved.data[:10])] = 20_000  # as if it once needed far less gas than now
+    (again,) = sender.send_batch(signer, [starved])  # out of gas on a node: estimated and sent again
+    assert again["status"] == 1
+    kind = registry.functions.participant(dev_account("batch-starved").address).call()[0]
+    assert kind == 2

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -201,28 +202,23 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
 
 def test_unknown_or_malformed_events_stop_the_batch_never_skipped(tmp_path: Path) -> None:
     from scf_ledger.store.db import upgrade
-    from scf_ledger.store.indexer import IndexerError
+    from scf_ledger.store.indexer import IndexerError, LogEntry
 
     world = create_world(connect(), start=START)
     url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
     upgrade(url)
     indexer, _ = _indexer(world, url)
     block = {7: ("0x" + "11" * 32, 0)}
-    entry = {
-        "blockNumber": 7,
-        "blockHash": bytes.fromhex("11" * 32),
-        "address": world.chain.ledger.address,
-        "topics": [bytes(32)],
-        "data": b"",
-        "transactionHash": bytes(32),
-        "logIndex": 3,
-    }
+    entry = LogEntry(7, "0x" + "11" * 32, "0x" + "00" * 32, 3, world.chain.ledger.address.lower(), [bytes(32)], b"")
     with pytest.raises(IndexerError, match=r"unknown event at block 7.*log 3 of ReceivableLedger"):
         indexer._decode(entry, block)
     repayment = next(t for (_, t), ev in indexer._topics.items() if ev.name == "Repayment")
-    truncated = {**entry, "topics": [repayment, bytes(32), bytes(32)], "data": b"\x00" * 10}
+    truncated = replace(entry, topics=[repayment, bytes(32), bytes(32)], data=b"\x00" * 10)
     with pytest.raises(IndexerError, match="malformed Repayment at block 7"):
         indexer._decode(truncated, block)
-    moved = {**entry, "blockHash": bytes.fromhex("22" * 32), "topics": [repayment]}
+    too_wide = replace(entry, topics=[repayment, bytes(32), b"\xff" * 32], data=bytes(128))
+    with pytest.raises(IndexerError, match="malformed Repayment at block 7.*does not fit"):
+        indexer._decode(too_wide, block)  # an address topic with bits above 160 is malformed, not truncated
+    moved = replace(entry, block_hash="0x" + "22" * 32, topics=[repayment])
     with pytest.raises(IndexerError, match="block 7 changed while the batch was read"):
         indexer._decode(moved, block)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from web3 import Web3
 
 from scf_ledger.chain.client import MAX_UINT256, Kind, Offer
-from scf_ledger.chain.connection import dev_account, fund_gas
+from scf_ledger.chain.connection import dev_account
 from scf_ledger.chain.deploy import deploy_data
 from scf_ledger.chain.sender import Call
 from scf_ledger.sandbox import UNIT, World, create_world, utc
@@ -17,15 +17,22 @@ ZERO = "0x" + "00" * 20
 
 
 def _crowd(world: World, token_id: int, holders: int, progress: Callable[[str], None]) -> None:
-    """Spreads one unit-lot of `token_id` to `holders - 1` new registered holders (the seller stays one)."""
-    seller = world.suppliers[0]
-    for i in range(holders - 1):
-        account = dev_account(f"bench-holder-{i}")
-        world.chain.sender.run(lambda a=account: fund_gas(world.w3, a.address, 10**17))
-        world.send(world.platform, "registry", "register", account.address, int(Kind.SUPPLIER))
-        world.transfer(seller, account, token_id, 1)
-        if (i + 1) % 250 == 0:
-            progress(f"{i + 1} holders of id {token_id}")
+    """Spreads one unit-lot of `token_id` to `holders - 1` new registered holders (the seller stays one),
+    registrations and transfers each pipelined in one batch."""
+    chain, seller = world.chain, world.suppliers[0]
+    crowd = [dev_account(f"bench-holder-{i}").address for i in range(holders - 1)]
+    registry, ledger = chain.registry, chain.ledger
+    register = [
+        Call(registry.address, registry.encode_abi("register", [a, int(Kind.SUPPLIER)]), "register") for a in crowd
+    ]
+    chain.sender.send_batch(world.platform, register)
+    progress(f"{len(crowd)} holders registered")
+    transfers = [
+        Call(ledger.address, ledger.encode_abi("safeTransferFrom", [seller.address, a, token_id, 1, b""]), "transfer")
+        for a in crowd
+    ]
+    chain.sender.send_batch(seller, transfers)
+    progress(f"{len(crowd)} holders of id {token_id}")
 
 
 def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] = lambda _: None) -> dict[str, float]:

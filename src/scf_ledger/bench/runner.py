@@ -49,7 +49,7 @@ def run_bench(
             from scf_ledger.bench.gas import measure_gas
 
             log(f"gas on {chain_name}…")
-            results |= measure_gas(connect(rpc_url), holders=100 if quick else 1_000, progress=lambda m: log(f"  {m}"))
+            results |= measure_gas(connect(rpc_url), holders=1_000, progress=lambda m: log(f"  {m}"))
         if "risk" in sections:
             from scf_ledger.bench.risk import measure_risk
 
@@ -73,6 +73,11 @@ def run_bench(
                 ScfChain.deploy_new(w3, deployer_account(w3, None)).deployment.write(deployment)
                 log(f"api overhead on {chain_name}…")
                 results |= measure_api(rpc_url, deployment, samples=20 if quick else 50, log=log)
+        if "throughput" in sections:
+            from scf_ledger.bench.throughput import measure_throughput
+
+            log(f"lifecycle throughput, ours against raw, on {chain_name}…")
+            results |= measure_throughput(connect(rpc_url), installments=24 if quick else 96, log=log)
         if "sender" in sections:
             from scf_ledger.bench.sender import measure_sender
 

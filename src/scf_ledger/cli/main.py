@@ -238,7 +238,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender", "indexer", "api")
+BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api")
 
 
 def _figure(value: object) -> str:

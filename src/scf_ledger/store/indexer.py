@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from eth_abi import decode as abi_decode
@@ -23,13 +24,15 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
+from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import RPCEndpoint
 
 from scf_ledger.chain.compiler import Artifact
 from scf_ledger.chain.deploy import Deployment
 from scf_ledger.chain.errors import canonical_type
 from scf_ledger.errors import ScfError
 from scf_ledger.store.models import ChainEvent, ChainMeta, IndexedBlock
-from scf_ledger.store.projection import DecodedEvent, apply_event, clear_cache, reset_projections
+from scf_ledger.store.projection import DecodedEvent, apply_event, clear_cache, prefetch, reset_projections
 
 log = logging.getLogger("scf_ledger.indexer")
 T = TypeVar("T")
@@ -69,16 +72,55 @@ class EventLayout:
             order=tuple(i["name"] for i in inputs),
         )
 
-    def decode(self, topics: list[Any], data: bytes) -> tuple[str, dict[str, Any]]:
+    def decode(self, topics: list[bytes], data: bytes) -> tuple[str, dict[str, Any]]:
         if len(topics) != len(self.indexed) + 1:
             raise ValueError(f"{len(topics) - 1} indexed topics, expected {len(self.indexed)}")
-        values = {
-            name: abi_decode([kind], bytes(topic))[0]
-            for (name, kind), topic in zip(self.indexed, topics[1:], strict=True)
-        }
-        values.update(zip((n for n, _ in self.data), abi_decode([k for _, k in self.data], data), strict=True))
-        addresses = {n for n, k in self.indexed + self.data if k == "address"}
-        return self.name, {n: to_checksum_address(values[n]) if n in addresses else values[n] for n in self.order}
+        values = {name: _word(kind, topic) for (name, kind), topic in zip(self.indexed, topics[1:], strict=True)}
+        if all(kind in _WORD_TYPES for _, kind in self.data):  # static words: read directly, eth_abi is slow
+            if len(data) != 32 * len(self.data):
+                raise ValueError(f"{len(data)} bytes of data, expected {32 * len(self.data)}")
+            words = (data[i : i + 32] for i in range(0, len(data), 32))
+            values.update((name, _word(kind, w)) for (name, kind), w in zip(self.data, words, strict=True))
+        else:
+            values.update(zip((n for n, _ in self.data), abi_decode([k for _, k in self.data], data), strict=True))
+        return self.name, {n: values[n] for n in self.order}
+
+
+_WORD_TYPES = frozenset({"address", "bool", "bytes32"} | {f"uint{b}" for b in range(8, 257, 8)})
+
+
+def _word(kind: str, word: bytes) -> Any:
+    """One 32-byte ABI word of a static type, checked as strictly as eth_abi would."""
+    if kind not in _WORD_TYPES:
+        return abi_decode([kind], word)[0]
+    if len(word) != 32:
+        raise ValueError(f"a {kind} word of {len(word)} bytes")
+    if kind == "bytes32":
+        return word
+    value = int.from_bytes(word, "big")
+    bits = 160 if kind == "address" else 1 if kind == "bool" else int(kind[4:])
+    if value >> bits:
+        raise ValueError(f"{value:#x} does not fit a {kind}")
+    return _checksummed("0x" + word[12:].hex()) if kind == "address" else bool(value) if kind == "bool" else value
+
+
+@lru_cache(maxsize=65_536)
+def _checksummed(address: str) -> str:
+    """Checksumming hashes the address: the same few parties appear in most events, so it is done once each."""
+    return to_checksum_address(address)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One log as the indexer reads it: hashes as 0x lowercase hex, topics and data as bytes."""
+
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+    address: str  # lowercase
+    topics: list[bytes]
+    data: bytes
 
 
 @dataclass
@@ -210,11 +252,7 @@ class Indexer:
         # The batch's last block first, then the logs: a reorg in between leaves the stored hashes
         # inconsistent with the chain, which the next poll's hash check finds and rolls back.
         blocks = {end: self._block(end)}
-        logs = self._rpc(
-            lambda: self.w3.eth.get_logs(
-                {"fromBlock": start, "toBlock": end, "address": list(self.deployment.addresses.values())}
-            )
-        )
+        logs = self._rpc(lambda: self._logs(start, end))
         self._add_log_blocks(logs, blocks)
         events = [self._decode(log_entry, blocks) for log_entry in logs]
         written = self._write(start, end, blocks, events)
@@ -256,44 +294,75 @@ class Indexer:
         block = self._rpc(lambda: self.w3.eth.get_block(number))
         return "0x" + bytes(block["hash"]).hex(), int(block["timestamp"])
 
-    def _add_log_blocks(self, logs: list[Any], blocks: dict[int, tuple[str, int | None]]) -> None:
+    def _logs(self, start: int, end: int) -> list[LogEntry]:
+        """The deployment's logs in [start, end]. On a node, eth_getLogs is asked directly and its hex read
+        here: web3's result formatters (AttributeDicts, checksums) cost more than the rest of indexing."""
+        addresses = list(self.deployment.addresses.values())
+        if isinstance(self.w3.provider, EthereumTesterProvider):
+            found = self.w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": addresses})  # type: ignore[arg-type]
+            return [
+                LogEntry(
+                    int(e["blockNumber"]),
+                    "0x" + bytes(e["blockHash"]).hex(),
+                    "0x" + bytes(e["transactionHash"]).hex(),
+                    int(e["logIndex"]),
+                    str(e["address"]).lower(),
+                    [bytes(t) for t in e["topics"]],
+                    bytes(e["data"]),
+                )
+                for e in found
+            ]
+        params = {"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}
+        response = self.w3.provider.make_request(RPCEndpoint("eth_getLogs"), [params])
+        if "error" in response:
+            raise IndexerError(f"eth_getLogs {start}..{end} failed: {response['error']}")
+        return [
+            LogEntry(
+                int(e["blockNumber"], 16),
+                e["blockHash"].lower(),
+                e["transactionHash"].lower(),
+                int(e["logIndex"], 16),
+                e["address"].lower(),
+                [bytes.fromhex(t[2:]) for t in e["topics"]],
+                bytes.fromhex(e["data"][2:]),
+            )
+            for e in response["result"]
+        ]
+
+    def _add_log_blocks(self, logs: list[LogEntry], blocks: dict[int, tuple[str, int | None]]) -> None:
         """Hashes of the blocks that hold events come with the logs; timestamps are fetched only where an
         event needs one (an origination dates its installments from its block)."""
-        origination = next(topic for (_, topic), ev in self._topics.items() if ev.name == "PurchaseOriginated")
+        origination = self._origination_topic
         for entry in logs:
-            number = int(entry["blockNumber"])
+            number = entry.block_number
             if number in blocks and blocks[number][1] is not None:
                 continue
-            if bytes(entry["topics"][0]) == origination:
+            if entry.topics and entry.topics[0] == origination:
                 blocks[number] = self._block(number)
             else:
-                blocks.setdefault(number, ("0x" + bytes(entry["blockHash"]).hex(), None))
+                blocks.setdefault(number, (entry.block_hash, None))
 
-    def _decode(self, entry: Any, blocks: dict[int, tuple[str, int | None]]) -> DecodedEvent:
-        number = int(entry["blockNumber"])
-        block_hash = "0x" + bytes(entry["blockHash"]).hex()
+    def _decode(self, entry: LogEntry, blocks: dict[int, tuple[str, int | None]]) -> DecodedEvent:
+        number, block_hash, topics = entry.block_number, entry.block_hash, entry.topics
         if blocks[number][0] != block_hash:
             raise ReorgDuringRead(f"block {number} changed while the batch was read")
-        address = str(entry["address"]).lower()
-        topics = entry["topics"]
-        event = self._topics.get((address, bytes(topics[0]))) if topics else None
-        contract_name = self._contracts[address][0]
+        event = self._topics.get((entry.address, topics[0])) if topics else None
+        contract_name = self._contracts[entry.address][0]
         if event is None:
             raise IndexerError(
-                f"unknown event at block {number}, tx 0x{bytes(entry['transactionHash']).hex()}, log "
-                f"{entry['logIndex']} of {contract_name}: topic 0x{bytes(topics[0]).hex() if topics else ''}"
+                f"unknown event at block {number}, tx {entry.tx_hash}, log {entry.log_index} of {contract_name}: "
+                f"topic 0x{topics[0].hex() if topics else ''}"
             )
         try:
-            name, args = event.decode(topics, bytes(entry["data"]))
+            name, args = event.decode(topics, entry.data)
         except Exception as exc:  # malformed: never skipped silently
             raise IndexerError(
-                f"malformed {event.name} at block {number}, tx 0x{bytes(entry['transactionHash']).hex()}, "
-                f"log {entry['logIndex']}: {exc}"
+                f"malformed {event.name} at block {number}, tx {entry.tx_hash}, log {entry.log_index}: {exc}"
             ) from None
         return DecodedEvent(
             chain_id=self.chain_id,
-            tx_hash="0x" + bytes(entry["transactionHash"]).hex(),
-            log_index=int(entry["logIndex"]),
+            tx_hash=entry.tx_hash,
+            log_index=entry.log_index,
             block_number=number,
             block_hash=block_hash,
             block_timestamp=blocks[number][1] or 0,
@@ -320,6 +389,7 @@ class Indexer:
                     )
                 ).all()
             )
+            prefetch(session, events)
             rows = []
             for ev in events:
                 if (ev.tx_hash, ev.log_index) in known:
@@ -341,8 +411,12 @@ class Indexer:
                     time.sleep(self._pause)
             if rows:
                 session.execute(insert(ChainEvent), rows)
-            for number, (block_hash, timestamp) in blocks.items():
-                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=timestamp))
+            # The range is new to the database (a rollback deletes everything above the fork): insert in bulk.
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number.between(start, end)))
+            session.execute(
+                insert(IndexedBlock),
+                [{"number": n, "hash": h, "timestamp": t} for n, (h, t) in sorted(blocks.items())],
+            )
             meta.last_block = end
             clear_cache(session)
         return written

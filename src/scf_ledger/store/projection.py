@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from scf_ledger.domain import money
@@ -48,6 +48,43 @@ class DecodedEvent:
         return {"chain_id": self.chain_id, "tx_hash": self.tx_hash, "log_index": self.log_index}
 
 
+ABSENT = object()  # prefetched and not in the database
+
+
+def prefetch(session: Session, events: list[DecodedEvent]) -> None:
+    """Loads, with one SELECT per table, the rows a batch of events will touch: its receivables, their
+    holdings and its participants. Keys looked up and not found are remembered as absent, so applying the
+    batch issues no SELECT per event."""
+    token_ids: set[int] = set()
+    addresses: set[str] = set()
+    for ev in events:
+        for name, value in ev.args.items():
+            if name in ("id", "ids"):
+                token_ids.update(int(v) for v in (value if isinstance(value, list) else [value]))
+            elif isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+                addresses.add(value)
+    cache: dict[tuple[type, Any], Any] = session.info.setdefault("projection_cache", {})
+    with session.no_autoflush:
+        for chunk in _chunks(sorted(token_ids)):
+            for r in session.scalars(select(ReceivableRow).where(ReceivableRow.token_id.in_(chunk))):
+                cache[(ReceivableRow, r.token_id)] = r
+            for h in session.scalars(select(HoldingRow).where(HoldingRow.token_id.in_(chunk))):
+                cache[(HoldingRow, (h.token_id, h.holder))] = h
+            for token_id in chunk:  # every holding of these ids is loaded: the rest do not exist yet
+                cache.setdefault((ReceivableRow, token_id), ABSENT)
+                for address in addresses:
+                    cache.setdefault((HoldingRow, (token_id, address)), ABSENT)
+        for chunk in _chunks(sorted(addresses)):
+            for participant in session.scalars(select(ParticipantRow).where(ParticipantRow.address.in_(chunk))):
+                cache[(ParticipantRow, participant.address)] = participant
+            for address in chunk:
+                cache.setdefault((ParticipantRow, address), ABSENT)
+
+
+def _chunks(keys: list[Any], size: int = 500) -> list[list[Any]]:
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
 def _cached(session: Session, model: type[T], key: Any, make: Callable[[], T] | None = None) -> T | None:
     """The row of `model` with `key`: from this batch's cache, the database, or `make` (added).
 
@@ -55,14 +92,16 @@ def _cached(session: Session, model: type[T], key: Any, make: Callable[[], T] | 
     SELECT, and none is created twice."""
     cache: dict[tuple[type, Any], Any] = session.info.setdefault("projection_cache", {})
     row = cache.get((model, key))
-    if row is None:
+    if row is ABSENT:
+        row = None
+    elif row is None:
         with session.no_autoflush:
             row = session.get(model, key)
-        if row is None and make is not None:
-            row = make()
-            session.add(row)
-        if row is not None:
-            cache[(model, key)] = row
+    if row is None and make is not None:
+        row = make()
+        session.add(row)
+    if row is not None:
+        cache[(model, key)] = row
     return row
 
 
