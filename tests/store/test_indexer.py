@@ -217,7 +217,7 @@ def test_unknown_or_malformed_events_stop_the_batch_never_skipped(tmp_path: Path
     with pytest.raises(IndexerError, match="malformed Repayment at block 7"):
         indexer._decode(truncated, block)
     too_wide = replace(entry, topics=[repayment, bytes(32), b"\xff" * 32], data=bytes(128))
-    with pytest.raises(IndexerError, match="malformed Repayment at block 7.*does not fit"):
+    with pytest.raises(IndexerError, match=r"malformed Repayment at block 7.*does not fit"):
         indexer._decode(too_wide, block)  # an address topic with bits above 160 is malformed, not truncated
     moved = replace(entry, block_hash="0x" + "22" * 32, topics=[repayment])
     with pytest.raises(IndexerError, match="block 7 changed while the batch was read"):
