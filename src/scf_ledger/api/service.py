@@ -116,14 +116,22 @@ class Service:
         self.engine.dispose()
 
     def sync(self) -> None:
+        """Indexes up to the node's head and restores expired freezes (the background task, and at start)."""
         with self._sync_lock:
             self.indexer.run_until_synced()
+            self.restore_expired_freezes()
+
+    def catch_up(self) -> None:
+        """After a write: indexes through the block of the service's newest receipt, so that the caller reads
+        its own writes, without asking the node for its head."""
+        number, block_hash = self.chain.sender.last_mined
+        with self._sync_lock:
+            self.indexer.sync_through(number, block_hash)
             self.restore_expired_freezes()
 
     def restore_expired_freezes(self) -> int:
         """Sets back every credit line a velocity freeze lowered, once its 24 h (chain time) are over, unless
         the platform changed the limit meanwhile."""
-        now = self.chain.now()
         with self.sessions() as session:
             due = session.execute(
                 select(RiskDecisionRow, CreditOrderRow)
@@ -131,6 +139,7 @@ class Service:
                 .where(RiskDecisionRow.freeze_until.is_not(None), RiskDecisionRow.restored.is_(False))
             ).all()
         restored = 0
+        now = self.chain.now() if due else 0  # the node is asked only when a freeze is pending
         for decision, order in due:
             if decision.freeze_until > now:  # type: ignore[operator]
                 continue
@@ -208,7 +217,7 @@ class Service:
             )
             session.add(row)
             api_key = self._issue_key(session, address, role)
-        self.sync()
+        self.catch_up()
         return row, api_key
 
     def _equip(self, account: LocalAccount, role: str) -> None:

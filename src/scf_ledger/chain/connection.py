@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -16,7 +19,10 @@ def connect(rpc_url: str | None = None, *, timeout: float = 30.0) -> Web3:
     if rpc_url is None:
         w3 = Web3(EthereumTesterProvider())
     else:
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        session = requests.Session()
+        # requests reads the proxy variables from the environment on every call; without any, skip that.
+        session.trust_env = any(k.lower().endswith("_proxy") for k in os.environ)
+        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, session=session))
         if not w3.is_connected():
             raise ChainError(f"no Ethereum JSON-RPC node answers at {rpc_url}")
     # web3's validation middleware asks the node for its chain id before every estimate and call; our

@@ -1,7 +1,8 @@
 """Sends contract transactions: signs locally, keeps per-signer nonces, waits for receipts, decodes reverts.
 
-Per transaction it makes: one `eth_estimateGas` (skipped when a gas limit is given; it is also what turns a
-revert into a typed error before any gas is spent), one `eth_sendRawTransaction` and the receipt polls.
+Per transaction it makes: one `eth_estimateGas` the first time a function is sent, an `eth_call` after that
+(either turns a revert into a typed error before any gas is spent; neither when a gas limit is given), one
+`eth_sendRawTransaction` and the receipt polls.
 Chain id and fee data are cached; the nonce is read once per signer and then counted locally.
 """
 
@@ -70,18 +71,35 @@ class TransactionSender:
         self._signer_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._fees: tuple[float, int, int] | None = None
-        self._gas_seen: dict[tuple[str, str], int] = {}  # most gas a (contract, selector) used in a batch
+        self._gas_seen: dict[tuple[str, str], int] = {}  # most gas a (contract, selector) used or was estimated at
+        self.last_mined: tuple[int, str] = (-1, "")  # number and hash of the newest block a receipt came from
 
     # PUBLIC
 
     def send(self, account: LocalAccount, call: Call, *, gas: int | None = None) -> TxReceipt:
-        """Signs, sends and waits for `call`; raises ContractRevert with the decoded custom error."""
+        """Signs, sends and waits for `call`; raises ContractRevert with the decoded custom error.
+
+        Without a gas limit, the first call of a function is estimated; later ones are checked with an
+        eth_call (a revert is still typed before any gas is spent, at less than half an estimate's cost on
+        anvil, which searches for the limit) and sent with 3/2 of the most gas the function needed so far.
+        One that runs out of gas anyway is estimated and sent again."""
+        learned = None
         if gas is None:
-            gas = self.estimate(account.address, call)
+            learned = self._learned_gas(call)
+            if learned is None:
+                gas = self.estimate(account.address, call)
+                self._learn_gas(call, gas)
+            else:
+                self.call(account.address, call, value=call.value)
+                gas = learned
         tx_hash = self._sign_and_send(account, call, gas)
         receipt = self.wait(tx_hash)
+        if receipt["status"] != 1 and learned is not None and receipt["gasUsed"] >= gas:
+            return self.send(account, call, gas=self.estimate(account.address, call))
         if receipt["status"] != 1:
             raise self._revert_of_mined(account.address, call, receipt)
+        if learned is not None:
+            self._learn_gas(call, int(receipt["gasUsed"]))
         return receipt
 
     def estimate(self, sender: str, call: Call) -> int:
@@ -97,13 +115,15 @@ class TransactionSender:
             raise self._revert(exc, tx, call.label) from None
         return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN
 
-    def call(self, sender: str | None, call: Call) -> bytes:
-        """eth_call with revert decoding."""
+    def call(self, sender: str | None, call: Call, *, value: int = 0) -> bytes:
+        """eth_call (in the pending block on a node, like an estimate) with revert decoding."""
         tx: dict[str, Any] = {"to": call.to, "data": call.data}
         if sender:
             tx["from"] = sender
+        if value:
+            tx["value"] = value
         try:
-            return bytes(self._rpc(lambda: self.w3.eth.call(tx)))  # type: ignore[arg-type]
+            return bytes(self._rpc(lambda: self.w3.eth.call(tx, "pending")))  # type: ignore[arg-type]
         except (ContractLogicError, TransactionFailed) as exc:
             raise self._revert(exc, tx, call.label) from None
 
@@ -134,7 +154,11 @@ class TransactionSender:
         pause = 0.002
         while True:
             try:
-                return self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+                receipt = self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+                number = int(receipt["blockNumber"])
+                if number > self.last_mined[0]:
+                    self.last_mined = (number, "0x" + bytes(receipt["blockHash"]).hex())
+                return receipt
             except (TransactionNotFound, TimeExhausted):
                 if time.monotonic() > deadline:
                     raise TransactionTimeout(
@@ -170,6 +194,8 @@ class TransactionSender:
         return receipts
 
     def _learned_gas(self, call: Call) -> int | None:
+        if not call.to:  # a contract creation: its init code is no function
+            return None
         seen = self._gas_seen.get((call.to, call.data[:10]))
         return None if seen is None else seen * 3 // 2
 

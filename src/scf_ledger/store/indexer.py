@@ -235,9 +235,11 @@ class Indexer:
 
     # ONE POLL
 
-    def poll(self) -> int:
-        """Indexes up to one batch of confirmed blocks; returns how many events were written."""
-        head = int(self._rpc(lambda: self.w3.eth.block_number)) - self.confirmations
+    def poll(self, head: int | None = None, head_hash: str | None = None) -> int:
+        """Indexes up to one batch of confirmed blocks; returns how many events were written. A caller that
+        knows a mined block (its own receipt's) passes it as `head`, with its hash, to save asking for them."""
+        if head is None:
+            head = int(self._rpc(lambda: self.w3.eth.block_number)) - self.confirmations
         with self.sessions() as session:
             meta = session.get(ChainMeta, 1)
             if meta is None:
@@ -251,7 +253,9 @@ class Indexer:
         start, end = last + 1, min(head, last + self.batch_blocks)
         # The batch's last block first, then the logs: a reorg in between leaves the stored hashes
         # inconsistent with the chain, which the next poll's hash check finds and rolls back.
-        blocks = {end: self._block(end)}
+        blocks: dict[int, tuple[str, int | None]] = {
+            end: (head_hash, None) if head_hash and end == head else self._block(end)
+        }
         logs = self._rpc(lambda: self._logs(start, end))
         self._add_log_blocks(logs, blocks)
         events = [self._decode(log_entry, blocks) for log_entry in logs]
@@ -260,6 +264,17 @@ class Indexer:
         self.stats.blocks += end - start + 1
         self.stats.events += written
         return written
+
+    def sync_through(self, block: int, block_hash: str | None = None) -> int:
+        """Indexes up to `block`, a block the caller knows is mined (its own transaction's), without asking
+        the node for its head: read-your-writes after a write at two RPC calls (hash check and logs)."""
+        total = 0
+        while True:
+            with self.sessions() as session:
+                last = session.get(ChainMeta, 1).last_block  # type: ignore[union-attr]
+            if last >= block:
+                return total
+            total += self.poll(block, block_hash)
 
     def run_until_synced(self, max_batches: int = 1_000_000) -> int:
         """Polls until the confirmed head is indexed."""

@@ -47,10 +47,13 @@ def reconcile(chain: ScfChain, sessions: sessionmaker[Session]) -> list[Differen
             return [Difference("database", "chain_meta", "empty", "run `scf index` first")]
         block = meta.last_block
         stamp = session.get(IndexedBlock, block)
-        timestamp = stamp.timestamp if stamp else 0
+        timestamp = stamp.timestamp if stamp else None
         receivables = {r.token_id: r for r in session.scalars(select(ReceivableRow))}
         holdings = list(session.scalars(select(HoldingRow)))
         participants = list(session.scalars(select(ParticipantRow)))
+
+    if timestamp is None:  # a block indexed from a receipt's hash alone: ask the node for its time
+        timestamp = int(chain.sender.run(lambda: chain.w3.eth.get_block(block))["timestamp"])
 
     def view(contract: Any, fn: str, *args: Any) -> Any:
         function = contract.get_function_by_name(fn)(*args)

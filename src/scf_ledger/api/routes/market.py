@@ -14,8 +14,8 @@ from scf_ledger.api.idempotency import idempotent
 from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import FinancingCreate, OfferCreate, OfferOut
 from scf_ledger.api.service import Party, Service
-from scf_ledger.chain.client import MAX_UINT256, Offer
-from scf_ledger.store.models import OfferRow
+from scf_ledger.chain.client import Offer
+from scf_ledger.store.models import HoldingRow, OfferRow
 
 router = APIRouter(prefix="/v1", tags=["financing"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -35,6 +35,12 @@ def _load(service: Service, raw_id: str) -> OfferRow:
     if row is None or row.signature is None:
         raise not_found("offer", raw_id)
     return row
+
+
+def _units_of(service: Service, holder: str, token_id: int) -> int:
+    with service.sessions() as session:
+        holding = session.get(HoldingRow, (token_id, holder))
+    return holding.units if holding else 0
 
 
 def _offer(row: OfferRow) -> Offer:
@@ -133,7 +139,7 @@ def cancel_offer(raw_id: str, service: ServiceDep, party: PartyDep) -> dict[str,
     if row.financier != party.address:
         raise not_found("offer", raw_id)
     tx = service.gw.market.cancel_offer(service.signer(party.address), row.nonce)
-    service.sync()
+    service.catch_up()
     return {"id": raw_id, "cancelled": True, "tx_hash": tx.tx_hash}
 
 
@@ -172,11 +178,12 @@ def request_financing(
         row = _load(service, body.offer_id)
         token_id = _target(row, body.receivable_id)
         units = int(body.units)
-        held = service.gw.ledger.balance(party.address, token_id)
-        filled = service.gw.market.filled_units(row.financier, row.nonce)
-        if filled == MAX_UINT256:
+        # Checked against the read model for a clear answer at no RPC cost; the contract has the last word
+        # (a request that races another one is refused with its custom error, never half done).
+        held = _units_of(service, party.address, token_id)
+        if row.cancelled:
             raise Problem(409, "Offer cancelled", f"offer {body.offer_id} was cancelled by its financier")
-        left = (row.max_units or 0) - filled
+        left = (row.max_units or 0) - row.filled_units
         if units > held:
             raise Problem(422, "Not enough units", f"you hold {held} units of {token_id}; cannot sell {units}")
         if units > max(left, 0):
@@ -184,7 +191,7 @@ def request_financing(
         sale = service.gw.market.accept_offer(
             service.signer(party.address), _offer(row), bytes.fromhex(row.signature[2:]), token_id, units
         )  # type: ignore[index]
-        service.sync()
+        service.catch_up()
         return 201, {
             "offer_id": body.offer_id,
             "receivable_id": str(token_id),
@@ -193,7 +200,7 @@ def request_financing(
             "price": str(sale.price),
             "tx_hash": sale.tx.tx_hash,
             "balances": {
-                "your_units": str(service.gw.ledger.balance(party.address, token_id)),
+                "your_units": str(_units_of(service, party.address, token_id)),
                 "your_cash": str(service.gw.token.balance_of(party.address)),
             },
         }

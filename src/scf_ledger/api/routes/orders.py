@@ -156,7 +156,7 @@ def create_order(
             session.add(order)
             session.flush()
             session.add(row)
-        service.sync()
+        service.catch_up()
         return 201, _out(order, row)
 
     return idempotent(service, gateway, idempotency_key, "POST /v1/orders", body.model_dump(), run)
@@ -232,7 +232,7 @@ def confirm_order(
             assert row is not None
             row.status, row.purchase_id = "confirmed", origination.purchase_id
             order = row
-        service.sync()
+        service.catch_up()
         return 201, {**_out(order, decision), "tx_hash": origination.tx.tx_hash}
 
     return idempotent(service, gateway, idempotency_key, f"POST /v1/orders/{order_id}/confirm", body.model_dump(), run)

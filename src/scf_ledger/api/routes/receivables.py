@@ -152,7 +152,7 @@ def transfer(
         if units == 0 or units > held:
             raise Problem(422, "Not enough units", f"you hold {held} units of {token_id}; cannot transfer {units}")
         tx = service.gw.ledger.transfer(service.signer(party.address), body.to, token_id, units)
-        service.sync()
+        service.catch_up()
         return 201, {
             "tx_hash": tx.tx_hash,
             "receivable_id": str(token_id),

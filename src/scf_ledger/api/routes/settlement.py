@@ -84,7 +84,7 @@ def repay(
                     "status": service.gw.ledger.status(token_id).name.lower(),
                 }
             )
-        service.sync()
+        service.catch_up()
         return 201, {"amount": str(amount), "allocations": allocations}
 
     return idempotent(service, gateway, idempotency_key, "POST /v1/repayments", body.model_dump(), run)
@@ -105,7 +105,7 @@ def claim_all(service: ServiceDep, party: PartyDep, idempotency_key: IdemKey = N
         if not owed:
             return 201, {"total": "0", "claims": []}
         total = service.gw.ledger.claim_many(service.signer(party.address), sorted(owed))
-        service.sync()
+        service.catch_up()
         return 201, {
             "total": str(total),
             "claims": [{"receivable_id": str(i), "amount": str(a)} for i, a in sorted(owed.items())],
@@ -149,7 +149,7 @@ def set_limit(
     def run() -> tuple[int, dict[str, Any]]:
         obligor = _obligor(service, platform, address)
         tx = service.gw.registry.set_credit_limit(service.platform, obligor, int(body.limit), body.reason)
-        service.sync()
+        service.catch_up()
         return 201, {"obligor": obligor, "limit": body.limit, "tx_hash": tx.tx_hash}
 
     return idempotent(service, platform, idempotency_key, f"POST /v1/obligors/{address}/limit", body.model_dump(), run)
