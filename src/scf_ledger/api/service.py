@@ -123,11 +123,10 @@ class Service:
 
     def catch_up(self) -> None:
         """After a write: indexes through the block of the service's newest receipt, so that the caller reads
-        its own writes, without asking the node for its head."""
+        its own writes, without asking the node for its head. Expired freezes are left to `sync`."""
         number, block_hash = self.chain.sender.last_mined
         with self._sync_lock:
             self.indexer.sync_through(number, block_hash)
-            self.restore_expired_freezes()
 
     def restore_expired_freezes(self) -> int:
         """Sets back every credit line a velocity freeze lowered, once its 24 h (chain time) are over, unless

@@ -15,7 +15,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from scf_ledger.chain.sender import Call
-from scf_ledger.sandbox import UNIT, World, create_world, utc
+from scf_ledger.sandbox import UNIT, World, create_world
 
 RAW_GAS = 400_000
 
@@ -62,7 +62,7 @@ def _raw(w3: Web3, account: LocalAccount, calls: list[Call]) -> float:
 def measure_throughput(
     w3: Web3, installments: int = 48, rounds: int = 2, log: Callable[[str], None] = lambda _: None
 ) -> dict[str, float]:
-    world = create_world(w3, start=utc(2027, 1, 31, 12))
+    world = create_world(w3)
     per_purchase = 12
     purchases = max(installments // per_purchase, 1)
     ours_s = raw_s = 0.0

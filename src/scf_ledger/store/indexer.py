@@ -179,6 +179,7 @@ class Indexer:
         self._run = run or (lambda fn: fn())
         self._pause = pause_per_event  # test hook: widens the window in which a kill lands mid-batch
         self.stats = IndexerStats()
+        self.indexed_through = -1  # the last block this indexer saw indexed (the database has the truth)
         self.chain_id = deployment.chain_id
         self._contracts: dict[str, tuple[str, Contract]] = {}
         for name, address in deployment.addresses.items():
@@ -248,6 +249,7 @@ class Indexer:
         if self._check_reorg(last):
             with self.sessions() as session:
                 last = session.get(ChainMeta, 1).last_block  # type: ignore[union-attr]
+        self.indexed_through = last
         if head <= last:
             return 0
         start, end = last + 1, min(head, last + self.batch_blocks)
@@ -269,12 +271,9 @@ class Indexer:
         """Indexes up to `block`, a block the caller knows is mined (its own transaction's), without asking
         the node for its head: read-your-writes after a write at two RPC calls (hash check and logs)."""
         total = 0
-        while True:
-            with self.sessions() as session:
-                last = session.get(ChainMeta, 1).last_block  # type: ignore[union-attr]
-            if last >= block:
-                return total
+        while self.indexed_through < block:
             total += self.poll(block, block_hash)
+        return total
 
     def run_until_synced(self, max_batches: int = 1_000_000) -> int:
         """Polls until the confirmed head is indexed."""
@@ -434,21 +433,21 @@ class Indexer:
             )
             meta.last_block = end
             clear_cache(session)
+        self.indexed_through = end
         return written
 
     # REORGS
 
     def _check_reorg(self, last: int) -> bool:
         """True if a reorg was found and rolled back."""
+        newest = select(IndexedBlock.number, IndexedBlock.hash).where(IndexedBlock.number <= last)
+        newest = newest.order_by(IndexedBlock.number.desc())
         with self.sessions() as session:
-            stored = session.execute(
-                select(IndexedBlock.number, IndexedBlock.hash)
-                .where(IndexedBlock.number <= last)
-                .order_by(IndexedBlock.number.desc())
-                .limit(self.reorg_depth)
-            ).all()
-        if not stored:
-            return False
+            head = session.execute(newest.limit(1)).first()
+        if head is None or self._chain_hash(head[0]) == head[1]:
+            return False  # the usual case, one row and one RPC: the newest hash commits to every ancestor
+        with self.sessions() as session:
+            stored = session.execute(newest.limit(self.reorg_depth)).all()
         fork = None
         for number, stored_hash in stored:
             chain_hash = self._chain_hash(number)
@@ -492,6 +491,7 @@ class Indexer:
                 apply_event(session, _from_row(row, timestamps.get(row.block_number) or 0))
             meta.last_block = fork
             clear_cache(session)
+        self.indexed_through = fork
         self.stats.reorgs += 1
         self.stats.rolled_back_blocks += dropped
         log.warning("reorg: rolled back %d block(s) to %d in %.3f s", dropped, fork, time.perf_counter() - began)

@@ -199,10 +199,7 @@ def request_financing(
             "value": str(sale.value),
             "price": str(sale.price),
             "tx_hash": sale.tx.tx_hash,
-            "balances": {
-                "your_units": str(_units_of(service, party.address, token_id)),
-                "your_cash": str(service.gw.token.balance_of(party.address)),
-            },
+            "balances": {"your_units": str(_units_of(service, party.address, token_id))},
         }
 
     return idempotent(service, party, idempotency_key, "POST /v1/financing-requests", body.model_dump(), run)
