@@ -19,3 +19,15 @@ def test_gas_section_reports_every_operation_and_the_baseline() -> None:
 def test_risk_section_reports_rate_and_latency() -> None:
     risk = measure_risk(500)
     assert risk["risk.decisions_per_s"] > 0 and 0 < risk["risk.p50_ms"] <= risk["risk.p99_ms"]
+
+
+def test_throughput_section_compares_the_service_sender_with_raw() -> None:
+    from scf_ledger.bench.throughput import measure_throughput
+
+    figures = measure_throughput(connect(), installments=12, rounds=2)
+    assert figures["throughput.service_tx_per_s"] > 0 and figures["throughput.raw_tx_per_s"] > 0
+    ratio = (
+        figures["throughput.raw_tx_per_s"]
+        and figures["throughput.service_tx_per_s"] / figures["throughput.raw_tx_per_s"]
+    )
+    assert abs(figures["throughput.ratio_vs_raw"] - ratio) < 0.01

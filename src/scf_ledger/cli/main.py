@@ -262,8 +262,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             f"unknown bench section(s) {', '.join(unknown)}; choose from {', '.join(BENCH_SECTIONS)}"
         )
     console = Console(stderr=True)
+    own_anvil = args.anvil or (args.quick and not args.rpc_url)  # --quick measures on an anvil of its own
     results = run_bench(
-        sections, rpc_url=args.rpc_url, own_anvil=args.anvil, quick=args.quick, pg_url=args.pg_url, log=console.print
+        sections, rpc_url=args.rpc_url, own_anvil=own_anvil, quick=args.quick, pg_url=args.pg_url, log=console.print
     )
     table = Table(title="scf bench")
     table.add_column("metric")
@@ -296,10 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_deploy)
 
-    p = sub.add_parser("bench", help="measure gas, risk engine speed and sender throughput (DESIGN §8)")
+    p = sub.add_parser("bench", help="gas, risk engine, indexer, API overhead and throughput, side by side")
     p.add_argument("--rpc-url", help="JSON-RPC node; the embedded chain when omitted")
     p.add_argument("--anvil", action="store_true", help="start and stop an anvil node of our own for the run")
-    p.add_argument("--quick", action="store_true", help="smaller samples (100 holders for the claim ratio)")
+    p.add_argument(
+        "--quick", action="store_true", help="smaller samples, on an anvil of its own unless --rpc-url is given"
+    )
     p.add_argument("--only", help=f"comma-separated sections of {', '.join(BENCH_SECTIONS)}")
     p.add_argument("--pg-url", help="also measure the indexer into this (empty) PostgreSQL database")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
