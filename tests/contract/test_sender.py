@@ -16,7 +16,7 @@ from web3.middleware import Web3Middleware
 
 from scf_ledger.chain.compiler import Artifact
 from scf_ledger.chain.connection import connect, dev_account, fund_gas
-from scf_ledger.chain.deploy import decoder_for
+from scf_ledger.chain.deploy import decoder_for, deploy_data
 from scf_ledger.chain.errors import ContractRevert
 from scf_ledger.chain.keys import anvil_dev_account
 from scf_ledger.chain.sender import Call, TransactionSender
@@ -148,14 +148,18 @@ def test_rpc_calls_per_transaction(chain: tuple[Web3, TransactionSender, LocalAc
     assert "eth_chainId" not in per_tx and "eth_getTransactionCount" not in per_tx
 
 
+def _registry(chain: tuple[Web3, TransactionSender, LocalAccount], artifacts: dict[str, Artifact]) -> Any:
+    """A fresh ParticipantRegistry administered by the chain fixture's signer."""
+    w3, sender, signer = chain
+    receipt = sender.send(signer, Call("", deploy_data(artifacts["ParticipantRegistry"], [signer.address]), "deploy"))
+    return w3.eth.contract(address=receipt["contractAddress"], abi=artifacts["ParticipantRegistry"].abi)
+
+
 def test_revert_is_typed_with_the_custom_error(
     chain: tuple[Web3, TransactionSender, LocalAccount], artifacts: dict[str, Artifact]
 ) -> None:
-    w3, sender, signer = chain
-    from scf_ledger.chain.deploy import deploy_data
-
-    receipt = sender.send(signer, Call("", deploy_data(artifacts["ParticipantRegistry"], [signer.address]), "deploy"))
-    registry = w3.eth.contract(address=receipt["contractAddress"], abi=artifacts["ParticipantRegistry"].abi)
+    _, sender, signer = chain
+    registry = _registry(chain, artifacts)
     call = Call(registry.address, registry.encode_abi("register", [signer.address, 0]), "register")
     with pytest.raises(ContractRevert) as info:
         sender.send(signer, call)
@@ -213,10 +217,7 @@ def test_a_batch_is_pipelined_learns_gas_and_still_types_reverts(
     chain: tuple[Web3, TransactionSender, LocalAccount], artifacts: dict[str, Artifact]
 ) -> None:
     w3, sender, signer = chain
-    from scf_ledger.chain.deploy import deploy_data
-
-    receipt = sender.send(signer, Call("", deploy_data(artifacts["ParticipantRegistry"], [signer.address]), "deploy"))
-    registry = w3.eth.contract(address=receipt["contractAddress"], abi=artifacts["ParticipantRegistry"].abi)
+    registry = _registry(chain, artifacts)
 
     def register(name: str, kind: int = 2) -> Call:
         return Call(registry.address, registry.encode_abi("register", [dev_account(name).address, kind]), "register")

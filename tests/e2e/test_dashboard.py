@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from scf_ledger.chain.anvil import free_port
 from scf_ledger.domain.money import format_units
-from tests.e2e.test_serve import ROOT, wait_healthy
+from tests.e2e.test_serve import ROOT, story_served
 
 CHROMIUM = shutil.which("chromium")
 SHOTS = ROOT / "build" / "screenshots"
@@ -28,26 +25,8 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A fresh `scf serve` on the embedded chain after the README's curl story; yields (base URL, admin key)."""
     assert CHROMIUM, "chromium is missing: apt-get install chromium"
-    tmp = tmp_path_factory.mktemp("dashboard")
-    port, admin_key = free_port(), tmp / "admin.key"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base)
-        env = {"PATH": "/usr/bin:/bin", "API": base, "ADMIN_KEY_FILE": str(admin_key)}
-        story = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
-        )
-        assert story.returncode == 0, story.stderr
+    with story_served(tmp_path_factory.mktemp("dashboard")) as (base, admin_key, _):
         yield base, admin_key.read_text().strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[str, str]) -> None:

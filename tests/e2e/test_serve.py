@@ -143,8 +143,10 @@ def _story(http: httpx.Client, platform_key: str) -> None:
         assert int(post(keys[who], "/v1/claims")["total"]) > 0
 
 
-def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
-    """scripts/api-story.sh is the README's API story: it must work against a fresh `scf serve`."""
+@contextlib.contextmanager
+def story_served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A fresh `scf serve` on the embedded chain after the README's curl story (scripts/api-story.sh);
+    yields its base URL, the admin key file and what the story printed."""
     port, admin_key = free_port(), tmp_path / "admin.key"
     server = subprocess.Popen(
         [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
@@ -153,14 +155,25 @@ def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(f"http://127.0.0.1:{port}")
-        env = {"PATH": "/usr/bin:/bin", "API": f"http://127.0.0.1:{port}", "ADMIN_KEY_FILE": str(admin_key)}
+        wait_healthy(base)
+        env = {"PATH": "/usr/bin:/bin", "API": base, "ADMIN_KEY_FILE": str(admin_key)}
         story = subprocess.run(
             ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
         )
         assert story.returncode == 0, story.stdout + story.stderr
-        assert '"status": "repaid"' in story.stdout and '"title": "Overpayment"' in story.stdout
+        yield base, admin_key, story.stdout
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
+    """scripts/api-story.sh is the README's API story: it must work against a fresh `scf serve`."""
+    with story_served(tmp_path) as (base, admin_key, printed):
+        port = base.rsplit(":", 1)[1]
+        assert '"status": "repaid"' in printed and '"title": "Overpayment"' in printed
         cli = ["parties", "--api-url", f"http://127.0.0.1:{port}"]
         made = scf(
             "parties",
@@ -194,6 +207,3 @@ def test_readme_curl_story_runs_as_written(tmp_path: Path) -> None:
         assert (
             bad.returncode == 1 and bad.stderr.strip() == "scf report: Unauthorized: this API key is unknown or revoked"
         )
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)

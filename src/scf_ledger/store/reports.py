@@ -75,37 +75,20 @@ def _days_past_due(due: int, now: int) -> int:
 
 def _owed(r: ReceivableRow, now: int) -> Position:
     owed = r.face + r.fee - r.paid
-    status = expected_status(r, now).name.lower()
-    return Position(
-        r.token_id,
-        r.purchase_id,
-        r.installment,
-        r.obligor,
-        r.due_date,
-        status,
-        r.face,
-        owed,
-        owed,
-        _days_past_due(r.due_date, now),
-    )
+    return _position(r, now, r.face, owed, owed)
 
 
 def _held(r: ReceivableRow, units: int, now: int, rate_bps: int) -> Position:
     per_unit = paid_per_unit_scaled(r.distributed, r.face)
-    outstanding = value_of_units(units, per_unit)
     value = price_for_units(units, per_unit, rate_bps, r.due_date, now)
+    return _position(r, now, units, value_of_units(units, per_unit), value)
+
+
+def _position(r: ReceivableRow, now: int, units: int, outstanding: int, value_today: int) -> Position:
     status = expected_status(r, now).name.lower()
+    days = _days_past_due(r.due_date, now)
     return Position(
-        r.token_id,
-        r.purchase_id,
-        r.installment,
-        r.obligor,
-        r.due_date,
-        status,
-        units,
-        outstanding,
-        value,
-        _days_past_due(r.due_date, now),
+        r.token_id, r.purchase_id, r.installment, r.obligor, r.due_date, status, units, outstanding, value_today, days
     )
 
 

@@ -162,14 +162,7 @@ def test_the_toml_writer_round_trips() -> None:
 def test_reason_codes_rank_the_points_lost_with_the_fitted_scorecard() -> None:
     engine = RiskEngine()
     order = OrderRequest("0xB", 15_000 * 10**6, 24, 1_800_000_000, login_hour=12)
-    weak = ApplicantProfile(
-        age=21,
-        employment_months=3,
-        credit_history="none_taken",
-        savings="lt_100",
-        housing="free",
-        checking_account="overdrawn",
-    )
+    weak = ApplicantProfile(21, None, 3, "none_taken", "lt_100", "free", None, "overdrawn")
     d = engine.decide(order, weak, BuyerHistory())
     assert d.outcome is Outcome.DECLINE
     lost = sorted(
@@ -178,14 +171,7 @@ def test_reason_codes_rank_the_points_lost_with_the_fitted_scorecard() -> None:
     )
     codes = {f.name: f.reason_code for f in engine.config.scorecard.features}
     assert d.reason_codes == tuple(codes[name] for _, name in lost[:4])
-    strong = ApplicantProfile(
-        age=45,
-        employment_months=96,
-        credit_history="critical",
-        savings="ge_1000",
-        housing="own",
-        checking_account="none",
-    )
+    strong = ApplicantProfile(45, None, 96, "critical", "ge_1000", "own", None, "none")
     assert engine.decide(OrderRequest("0xB", 1_000 * 10**6, 3, 1_800_000_000), strong, BuyerHistory()).approved
 
 
