@@ -19,11 +19,16 @@ RateBps = Annotated[int, Query(ge=0, le=65_535, description="discount rate for t
 DEFAULT_RATE_BPS = 1_200
 
 
-def portfolio(service: Service, party: Party, rate_bps: int = DEFAULT_RATE_BPS) -> dict[str, Any]:
-    """Everything the dashboard shows, from the read model at the chain's current time."""
+def _positions(service: Service, party: Party, rate_bps: int = DEFAULT_RATE_BPS) -> tuple[int, list[reports.Position]]:
     now = int(service.chain.now())
     with service.sessions() as session:
-        items = reports.positions(session, party.address, party.role, now, rate_bps)
+        return now, reports.positions(session, party.address, party.role, now, rate_bps)
+
+
+def portfolio(service: Service, party: Party, rate_bps: int = DEFAULT_RATE_BPS) -> dict[str, Any]:
+    """Everything the dashboard shows, from the read model at the chain's current time."""
+    now, items = _positions(service, party, rate_bps)
+    with service.sessions() as session:
         book = party.role == "platform"
         body: dict[str, Any] = {
             "party": {"address": party.address, "name": party.name, "role": party.role},
@@ -66,7 +71,7 @@ def get_aging(
     service: ServiceDep, party: PartyDep, fmt: Format = None, accept: Annotated[str | None, Header()] = None
 ) -> Response:
     """Outstanding by days past due: current, 1-30, 31-60, 61-90, over 90."""
-    return tabular(portfolio(service, party)["aging"], fmt, accept, "aging")
+    return tabular(reports.aging(_positions(service, party)[1]), fmt, accept, "aging")
 
 
 @router.get("/cashflow")
@@ -74,4 +79,5 @@ def get_cashflow(
     service: ServiceDep, party: PartyDep, fmt: Format = None, accept: Annotated[str | None, Header()] = None
 ) -> Response:
     """Projected cash by month of the installments' due dates (overdue and defaulted apart)."""
-    return tabular(portfolio(service, party)["cashflow"], fmt, accept, "cashflow")
+    now, items = _positions(service, party)
+    return tabular(reports.cashflow(items, now), fmt, accept, "cashflow")
