@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
 
 from scf_ledger.api.deps import ServiceDep
 from scf_ledger.api.problems import Problem
@@ -16,6 +17,7 @@ from scf_ledger.api.routes.receivables import receivable_lineage
 from scf_ledger.api.routes.reports import portfolio
 from scf_ledger.api.service import Party, Service
 from scf_ledger.domain.money import format_units
+from scf_ledger.store.models import PartyRow
 from scf_ledger.web.charts import Bar, bar_chart
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +57,14 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         for r in data["cashflow"]
     ]
     cashflow_chart = bar_chart("Projected cash flows by month", flows, "cashflow-chart")
-    return _page("dashboard.html", data=data, party=party, aging_chart=aging_chart, cashflow_chart=cashflow_chart)
+    return _page(
+        "dashboard.html",
+        data=data,
+        party=party,
+        names=_names(service),
+        aging_chart=aging_chart,
+        cashflow_chart=cashflow_chart,
+    )
 
 
 @router.post("/login")
@@ -87,4 +96,40 @@ def receivable_page(receivable_id: str, request: Request, service: ServiceDep) -
         return _page(
             "not_found.html", 404 if problem.status in (404, 422) else problem.status, what=receivable_id, party=party
         )
-    return _page("receivable.html", receivable_id=receivable_id, steps=steps["steps"], party=party)
+    return _page("receivable.html", receivable_id=receivable_id, steps=_readable(service, steps["steps"]), party=party)
+
+
+MONEY_FIELDS = {"face", "fee", "units", "price", "value", "amount", "to_penalty", "to_fee", "to_principal"}
+SHOWN_ELSEWHERE = {"kind", "block", "tx_hash"}
+
+
+def _names(service: Service) -> dict[str, str]:
+    """Party names by address, for people to read instead of addresses."""
+    with service.sessions() as session:
+        return dict(session.execute(select(PartyRow.address, PartyRow.name)).tuples().all())
+
+
+def _readable(service: Service, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each step with its details for people: parties by name, amounts in sUSD, dates as days."""
+    names = _names(service)
+
+    def who(address: str) -> str:
+        return names.get(address, address[:10] + "…")
+
+    out = []
+    for step in steps:
+        details = []
+        for key, value in step.items():
+            if key in SHOWN_ELSEWHERE or (key == "sender" and step["kind"] == "mint"):
+                continue
+            if key in MONEY_FIELDS:
+                text = format_units(int(value))
+            elif key == "due_date":
+                text = datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d")
+            elif isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+                text = who(value)
+            else:
+                text = str(value)
+            details.append((key.replace("_", " "), text))
+        out.append({**step, "details": details})
+    return out
