@@ -237,5 +237,6 @@ def test_a_batch_is_pipelined_learns_gas_and_still_types_reverts(
     sender._gas_seen[(starved.to, starved.data[:10])] = 20_000  # as if it once needed far less gas than now
     (again,) = sender.send_batch(signer, [starved])  # out of gas on a node: estimated and sent again
     assert again["status"] == 1
+    assert sender._learned_gas(starved) > 30_000  # the estimate is remembered: the next call is not starved
     kind = registry.functions.participant(dev_account("batch-starved").address).call()[0]
     assert kind == 2

@@ -95,7 +95,7 @@ class TransactionSender:
         tx_hash = self._sign_and_send(account, call, gas)
         receipt = self.wait(tx_hash)
         if receipt["status"] != 1 and learned is not None and receipt["gasUsed"] >= gas:
-            return self.send(account, call, gas=self.estimate(account.address, call))
+            return self._resend_estimated(account, call)
         if receipt["status"] != 1:
             raise self._revert_of_mined(account.address, call, receipt)
         if learned is not None:
@@ -187,11 +187,17 @@ class TransactionSender:
         receipts = [self.wait(tx_hash) for tx_hash in hashes]
         for i, (call, gas, receipt) in enumerate(zip(calls, limits, receipts, strict=True)):
             if receipt["status"] != 1 and receipt["gasUsed"] >= gas:  # out of gas: state moved, pay the estimate
-                receipts[i] = receipt = self.send(account, call)
+                receipts[i] = receipt = self._resend_estimated(account, call)
             if receipt["status"] != 1:
                 raise self._revert_of_mined(account.address, call, receipt)
             self._learn_gas(call, int(receipt["gasUsed"]))
         return receipts
+
+    def _resend_estimated(self, account: LocalAccount, call: Call) -> TxReceipt:
+        """After a call ran out of the learned gas: estimate it, remember the estimate, and send it again."""
+        gas = self.estimate(account.address, call)
+        self._learn_gas(call, gas)
+        return self.send(account, call, gas=gas)
 
     def _learned_gas(self, call: Call) -> int | None:
         if not call.to:  # a contract creation: its init code is no function
