@@ -96,7 +96,8 @@ def fit_logistic(dataset: Dataset, options: FitOptions) -> tuple[list[Candidate]
     while selected:
         columns = [[c.binned.woe_of(v) for v in c.values] for c in selected]
         rows = [list(row) for row in zip(*columns, strict=True)]
-        model = logistic_regression(C=options.regularisation, max_iter=1_000).fit(rows, dataset.bad)
+        # Solved to a tight tolerance, so that the points (rounded) do not move with the library version.
+        model = logistic_regression(C=options.regularisation, tol=1e-10, max_iter=10_000).fit(rows, dataset.bad)
         coefficients = [float(b) for b in model.coef_[0]]
         worst = max(range(len(selected)), key=lambda i: coefficients[i])
         if coefficients[worst] < 0:
