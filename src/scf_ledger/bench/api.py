@@ -1,6 +1,5 @@
 """API overhead: a financing request over HTTP (auth, validation, signing, send, receipt, indexing,
-response) against the same `acceptOffer` signed locally and sent with raw web3.py, interleaved on one anvil.
-Throughput: lifecycle transactions per second through the service's sender against raw signed transactions."""
+response) against the same `acceptOffer` signed locally and sent with raw web3.py, interleaved on one anvil."""
 
 from __future__ import annotations
 

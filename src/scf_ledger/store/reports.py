@@ -24,12 +24,12 @@ from scf_ledger.store.models import (
     RiskDecisionRow,
     TransferRow,
 )
+from scf_ledger.store.projection import ZERO_ADDRESS
 from scf_ledger.store.reconcile import expected_status
 
 DAY = 86_400
-SEES_BOOK = ("platform", "gateway")
+SEES_BOOK = ("platform", "gateway")  # they see every receivable
 AGING_BUCKETS = (("current", 0), ("1-30", 30), ("31-60", 60), ("61-90", 90), ("over 90", None))
-ZERO_ADDRESS = "0x" + "0" * 40
 
 
 @dataclass(frozen=True)

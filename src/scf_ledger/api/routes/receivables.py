@@ -21,7 +21,7 @@ from scf_ledger.store.reconcile import claimable_of, expected_status
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-SEES_ALL = ("platform", "gateway")
+SEES_ALL = reports.SEES_BOOK
 
 
 def _address(raw: str | None) -> str | None:
