@@ -14,6 +14,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "./interfaces/IReceivableLedger.sol";
 import {DateLib} from "./libraries/DateLib.sol";
+import {ReceivableId} from "./libraries/ReceivableId.sol";
 import {ReceivableMath} from "./libraries/ReceivableMath.sol";
 
 /// @title ReceivableLedger
@@ -81,7 +82,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     Terms internal _terms;
     uint64 public nextPurchaseId = 1;
     /// @dev One slot for the pause flag and the fee counter (OpenZeppelin's own `_paused` slot is left unused):
-    /// fee withdrawal reads both.
+    /// packed when repayment still checked the pause; repayment is now open under pause, so no call reads both
+    /// and the packing only keeps the storage layout.
     uint248 internal _feesAccrued;
     bool internal _halted;
 
@@ -191,7 +193,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         uint256[] memory ids = new uint256[](n);
         uint256[] memory amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            ids[i] = (purchaseId << 8) | i;
+            ids[i] = ReceivableId.encode(purchaseId, i);
             amounts[i] = ReceivableMath.principalOf(r.principal, n, i);
         }
         // Receiver hook runs last, after every state change above.
@@ -261,7 +263,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         LateState storage late = _late[id];
         if (paid == face + fee) revert InvalidStatus(id, Status.Repaid);
         if (late.defaulted) revert InvalidStatus(id, Status.Defaulted);
-        uint256 defaultableAt = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.defaultDays) * 1 days;
+        uint256 defaultableAt =
+            ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id)) + uint256(p.defaultDays) * 1 days;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < defaultableAt) revert DefaultTooEarly(id, defaultableAt);
         // Penalty accrues up to the default, then stops.
@@ -280,12 +283,12 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < _earliestDueDate(id, p) + lateFrom) return false;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
-        return block.timestamp >= ReceivableMath.dueDate(p.startDay, id & 0xff) + lateFrom;
+        return block.timestamp >= ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id)) + lateFrom;
     }
 
     /// @dev A lower bound of the due date of `id`: 28 days per month since the purchase's start day.
     function _earliestDueDate(uint256 id, Purchase storage p) internal view returns (uint256) {
-        return (uint256(p.startDay) + 28 * ((id & 0xff) + 1)) * 1 days;
+        return (uint256(p.startDay) + 28 * (ReceivableId.installmentOf(id) + 1)) * 1 days;
     }
 
     /// @dev Brings the penalty up to date and returns what is owed: whole days since the last accrual point,
@@ -475,15 +478,15 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         (Purchase storage p, uint256 face) = _purchaseOf(id);
         ReceivableState memory s = _states[id];
         uint256 fee = p.feePerInstallment;
-        v.purchaseId = id >> 8;
+        v.purchaseId = ReceivableId.purchaseOf(id);
         // forge-lint: disable-next-line(unsafe-typecast) -- masked to 8 bits
-        v.installment = uint8(id & 0xff);
+        v.installment = uint8(ReceivableId.installmentOf(id));
         v.obligor = p.obligor;
         v.originator = p.originator;
         v.currency = address(settlementToken);
         v.face = face;
         v.fee = fee;
-        v.dueDate = ReceivableMath.dueDate(p.startDay, id & 0xff);
+        v.dueDate = ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id));
         v.documentHash = p.documentHash;
         v.status = _statusOf(id, p, face);
         v.feePaid = s.paid < fee ? s.paid : fee;
@@ -524,7 +527,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled)
     {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
-        dueDate = ReceivableMath.dueDate(p.startDay, id & 0xff);
+        dueDate = ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id));
         paidPerUnitScaled = ReceivableMath.paidPerUnitScaled(_states[id].distributed, face);
         return (p.obligor, _statusOf(id, p, face), dueDate, paidPerUnitScaled);
     }
@@ -548,8 +551,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
 
     /// @dev The purchase of `id` and the installment's face (its fixed unit supply); reverts for unknown ids.
     function _purchaseOf(uint256 id) internal view returns (Purchase storage p, uint256 face) {
-        p = _purchases[id >> 8];
-        uint256 installment = id & 0xff;
+        p = _purchases[ReceivableId.purchaseOf(id)];
+        uint256 installment = ReceivableId.installmentOf(id);
         if (p.obligor == address(0) || installment >= p.installments) revert UnknownReceivable(id);
         face = ReceivableMath.principalOf(p.principal, p.installments, installment);
     }
@@ -560,7 +563,9 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp <= _earliestDueDate(id, p)) return Status.Active;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
-        if (block.timestamp > ReceivableMath.dueDate(p.startDay, id & 0xff)) return Status.Overdue;
+        if (block.timestamp > ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id))) {
+            return Status.Overdue;
+        }
         return Status.Active;
     }
 
@@ -580,7 +585,9 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     {
         if (late.defaulted || outstanding == 0) return (0, 0);
         uint256 point = late.accruedUntil;
-        if (point == 0) point = ReceivableMath.dueDate(p.startDay, id & 0xff) + uint256(p.graceDays) * 1 days;
+        if (point == 0) {
+            point = ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id)) + uint256(p.graceDays) * 1 days;
+        }
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp < point + 1 days) return (0, 0);
         // Whole days only (DESIGN §3): the partial day is carried by the new accrual point, not lost.

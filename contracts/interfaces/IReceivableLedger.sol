@@ -2,11 +2,13 @@
 pragma solidity ^0.8.24;
 
 /// @title IReceivableLedger
-/// @notice ERC-1155 ledger of tokenized installments. Token id = purchaseId << 8 | installment index;
-/// one unit = one base unit of the installment's principal. Repayments are distributed pro rata to the
-/// holders at the time of repayment through a cumulative paid-per-unit index (scaled by 1e27).
+/// @notice ERC-1155 ledger of tokenized installments. Token id = purchaseId << 8 | installment index
+/// (libraries/ReceivableId.sol); one unit = one base unit of the installment's principal. Repayments are
+/// distributed pro rata to the holders at the time of repayment through a cumulative index of what was paid
+/// to holders, scaled by the face itself (exact); `paidPerUnitScaled` (1e27) is a view derived from it.
 interface IReceivableLedger {
-    /// @notice Stored status. `Overdue` is never stored: it is `Active` past its due date (see `statusOf`).
+    /// @notice Status of an installment, derived on read: Repaid when fee and principal are paid, Defaulted
+    /// once marked (the only flag stored), Overdue when Active past its due date (see `statusOf`).
     enum Status {
         Active,
         Overdue,

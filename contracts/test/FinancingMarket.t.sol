@@ -3,10 +3,11 @@ pragma solidity ^0.8.24;
 
 import {IFinancingMarket} from "../interfaces/IFinancingMarket.sol";
 import {Fixture} from "./utils/Fixture.sol";
+import {ReceivableId} from "../libraries/ReceivableId.sol";
 
 contract FinancingMarketTest is Fixture {
     function test_acceptOffer_swapsAtDiscountPrice() public {
-        uint256 id = originate(3_000e6, 3, 0) << 8; // due 2027-03-01, 27.5 days away
+        uint256 id = ReceivableId.encode(originate(3_000e6, 3, 0), 0); // due 2027-03-01, 27.5 days away
         IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         uint256 expected = market.quote(id, 500e6, 1_200);
@@ -18,7 +19,7 @@ contract FinancingMarketTest is Fixture {
     }
 
     function test_acceptOffer_refusedAfterCancel() public {
-        uint256 id = originate(3_000e6, 3, 0) << 8;
+        uint256 id = ReceivableId.encode(originate(3_000e6, 3, 0), 0);
         IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         vm.prank(financier);
@@ -30,7 +31,7 @@ contract FinancingMarketTest is Fixture {
 
     /// @dev A fork with another chain id must not accept signatures made for this one.
     function test_acceptOffer_refusedOnAnotherChainId() public {
-        uint256 id = originate(3_000e6, 3, 0) << 8;
+        uint256 id = ReceivableId.encode(originate(3_000e6, 3, 0), 0);
         IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         vm.chainId(999);
@@ -40,7 +41,7 @@ contract FinancingMarketTest is Fixture {
     }
 
     function testFuzz_acceptOffer_neverOversells(uint256 first, uint256 second) public {
-        uint256 id = originate(3_000e6, 3, 0) << 8;
+        uint256 id = ReceivableId.encode(originate(3_000e6, 3, 0), 0);
         IFinancingMarket.Offer memory offer = offerFor(financier, id);
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         first = bound(first, 1, 1_000e6);

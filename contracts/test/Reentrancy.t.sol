@@ -11,6 +11,7 @@ import {IFinancingMarket} from "../interfaces/IFinancingMarket.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "../interfaces/IReceivableLedger.sol";
 import {Fixture} from "./utils/Fixture.sol";
+import {ReceivableId} from "../libraries/ReceivableId.sol";
 
 /// @notice A financier contract (EIP-1271 signer) whose ERC-1155 receiver hook tries to buy again.
 contract GreedyFinancier is IERC1155Receiver, IERC1271 {
@@ -75,7 +76,7 @@ contract ReentrancyTest is Fixture {
         registry.register(address(greedy), IParticipantRegistry.Kind.Financier);
         token.mint(address(greedy), 1e12);
         greedy.approve(IERC20(address(token)), address(market));
-        uint256 id = originate(3_000e6, 3, 0) << 8;
+        uint256 id = ReceivableId.encode(originate(3_000e6, 3, 0), 0);
         IFinancingMarket.Offer memory offer = offerFor(address(greedy), id);
         greedy.arm(offer, id);
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
@@ -92,7 +93,9 @@ contract ReentrancyTest is Fixture {
         IReceivableLedger.OriginationRequest memory r = request(3_000e6, 3, 0);
         r.supplier = address(receiver);
         uint256 purchaseId = ledger.originate(r, signDigest(OBLIGOR_KEY, ledger.acknowledgementDigest(r)));
-        vm.assertEq(ledger.balanceOf(address(receiver), purchaseId << 8), 1_000e6, "minted to the contract");
+        vm.assertEq(
+            ledger.balanceOf(address(receiver), ReceivableId.encode(purchaseId, 0)), 1_000e6, "minted to the contract"
+        );
         vm.assertEq(receiver.exposureSeenInHook(), 3_000e6, "the receiver hook already sees the new exposure");
     }
 }

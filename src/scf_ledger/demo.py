@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from scf_ledger.chain.client import MAX_UINT256, Offer
+from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import connect
+from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
+from scf_ledger.domain.ids import purchase_token_ids
 from scf_ledger.domain.money import format_units
 from scf_ledger.domain.risk import (
     ApplicantProfile,
@@ -21,7 +23,7 @@ from scf_ledger.domain.risk import (
     RepaymentRecord,
     RiskEngine,
 )
-from scf_ledger.sandbox import UNIT, World, create_world, utc
+from scf_ledger.sandbox import World, create_world, utc
 
 START = utc(2027, 1, 31, 12)
 
@@ -98,10 +100,10 @@ def tell_story(story: Story) -> dict[str, int]:
     w.at(START)
     request = w.request(12_000 * UNIT, 12, fee_bps=100)
     purchase_id, receipt = w.originate(request)
-    ids = [(purchase_id << 8) | i for i in range(12)]
+    ids = purchase_token_ids(purchase_id, 12)
     story.step(
         f"Obligor's 12,000 sUSD purchase confirmed 31 Jan 2027: 12 installment tokens minted to tier-1 supplier "
-        f"(fee {money(w.view('ledger', 'receivable', ids[0])[6])} per installment)",
+        f"(fee {money(w.gw.ledger.receivable(ids[0]).fee)} per installment)",
         "originate_12",
         receipt["gasUsed"],
     )
@@ -113,15 +115,14 @@ def tell_story(story: Story) -> dict[str, int]:
     w.transfer(s2, s3, ids[0], 150 * UNIT)
     story.step("Tier 2 passes 150 sUSD of it on to tier 3")
 
-    offer = Offer(f.address, ids[0], "0x" + "00" * 20, 1_200, 1, 500 * UNIT, utc(2027, 2, 15), nonce=1)
+    offer = Offer(f.address, ids[0], ZERO_ADDRESS, 1_200, 1, 500 * UNIT, utc(2027, 2, 15), nonce=1)
     signature = w.chain.sign_offer(f, offer)
     w.at(utc(2027, 2, 10))
-    r = w.send(s1, "market", "acceptOffer", offer.as_tuple(), signature, ids[0], 500 * UNIT)
-    (sale,) = w.chain.events(r, w.chain.market, "OfferAccepted")
+    sale = w.gw.market.accept_offer(s1, offer, signature, ids[0], 500 * UNIT)
     story.step(
-        f"Financier buys 500 units of installment 1 at 12 %/yr, 18 days early: pays {money(sale['price'])}",
+        f"Financier buys 500 units of installment 1 at 12 %/yr, 18 days early: pays {money(sale.price)}",
         "accept_offer",
-        r["gasUsed"],
+        sale.tx.gas_used,
     )
 
     w.at(utc(2027, 2, 20))
@@ -134,11 +135,11 @@ def tell_story(story: Story) -> dict[str, int]:
     story.step("...and another 100 sUSD", "repay", r["gasUsed"])
 
     w.at(utc(2027, 3, 13, 12))
-    due = w.view("ledger", "amountDue", ids[0])
+    due = w.gw.ledger.amount_due(ids[0])
     w.repay(ids[0], MAX_UINT256)
     story.step(f"13 Mar, 10 days past grace: pays the rest with penalty, {money(due)}; installment 1 Repaid")
     for holder in (s1, s2, s3, f):
-        r = w.send(holder, "ledger", "claim", ids[0], holder.address)
+        r = w.gw.ledger.transact(holder, "claim", ids[0], holder.address)
     story.step("Every holder of installment 1 claims its pro-rata share", "claim", r["gasUsed"])
 
     w.at(utc(2027, 3, 30))
@@ -146,13 +147,13 @@ def tell_story(story: Story) -> dict[str, int]:
     story.step("Installment 2 repaid in full on time")
 
     w.at(utc(2027, 7, 29))
-    r = w.send(platform, "ledger", "markDefaulted", ids[2])
+    w.gw.ledger.mark_defaulted(platform, ids[2])
     story.step("Installment 3 is 90 days overdue: platform marks it Defaulted, obligor's line frozen")
     w.at(utc(2027, 8, 10))
     w.repay(ids[2], 200 * UNIT)
-    w.send(s1, "ledger", "claim", ids[2], s1.address)
+    w.gw.ledger.claim(s1, ids[2])
     story.step("A 200 sUSD recovery reaches the holder pro rata")
-    w.send(platform, "ledger", "withdrawFees", platform.address)
+    w.gw.ledger.withdraw_fees(platform, platform.address)
     story.step("Platform withdraws its fees")
     return {"purchase_id": purchase_id}
 
@@ -170,7 +171,7 @@ def _parties(w: World) -> dict[str, str]:
 
 
 def _summary(console: Console, w: World, purchase_id: int, cash_before: dict[str, int]) -> dict[str, object]:
-    ids = [(purchase_id << 8) | i for i in range(12)]
+    ids = purchase_token_ids(purchase_id, 12)
     table = Table(title="Money in and out (sUSD); platform = fees, ledger = not yet claimed")
     for col in ("party", "before", "after", "in/out", "units held", "claimable"):
         table.add_column(col, justify="left" if col == "party" else "right")

@@ -12,11 +12,12 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.types import TxReceipt
 
-from scf_ledger.chain.client import MAX_UINT256, Kind, OriginationRequest, ScfChain, receivable_id
+from scf_ledger.chain.client import OriginationRequest, ScfChain
 from scf_ledger.chain.connection import dev_account, fund_gas, time_travel
 from scf_ledger.chain.gateways import Gateways
-
-UNIT = 10**6  # one settlement token (6 decimals)
+from scf_ledger.domain.constants import MAX_UINT256, UNIT
+from scf_ledger.domain.enums import Kind
+from scf_ledger.domain.ids import purchase_token_ids
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
@@ -48,13 +49,7 @@ class World:
         """The next transaction is mined exactly at `timestamp`."""
         self.chain.sender.run(lambda: time_travel(self.w3, timestamp))
 
-    # VERBS
-
-    def send(self, account: LocalAccount, contract: str, fn: str, *args: Any) -> TxReceipt:
-        return self.chain.transact(account, getattr(self.chain, contract), fn, *args)
-
-    def view(self, contract: str, fn: str, *args: Any) -> Any:
-        return self.chain.view(getattr(self.chain, contract), fn, *args)
+    # VERBS (on the gateways; receipts returned, for the gas they used)
 
     def request(
         self,
@@ -80,25 +75,22 @@ class World:
 
     def originate(self, request: OriginationRequest, signer: LocalAccount | None = None) -> tuple[int, TxReceipt]:
         signature = self.chain.sign_acknowledgement(signer or self.account_of(request.obligor), request)
-        receipt = self.send(self.platform, "ledger", "originate", request.as_tuple(), signature)
-        (event,) = self.chain.events(receipt, self.chain.ledger, "PurchaseOriginated")
-        return int(event["purchaseId"]), receipt
+        receipt = self.gw.ledger.transact(self.platform, "originate", request.as_tuple(), signature)
+        return int(self.gw.ledger.event(receipt, "PurchaseOriginated")["purchaseId"]), receipt
 
     def buy(self, principal: int, installments: int, fee_bps: int = 100, **kw: Any) -> list[int]:
         """Originates a purchase and returns its token ids."""
         purchase_id, _ = self.originate(self.request(principal, installments, fee_bps, **kw))
-        return [receivable_id(purchase_id, i) for i in range(installments)]
+        return purchase_token_ids(purchase_id, installments)
 
     def transfer(self, frm: LocalAccount, to: LocalAccount, token_id: int, units: int) -> TxReceipt:
-        return self.send(frm, "ledger", "safeTransferFrom", frm.address, to.address, token_id, units, b"")
+        return self.gw.ledger.transact(frm, "safeTransferFrom", frm.address, to.address, token_id, units, b"")
 
     def repay(self, token_id: int, amount: int, payer: LocalAccount | None = None) -> TxReceipt:
-        return self.send(payer or self.obligor, "ledger", "repay", token_id, amount)
+        return self.gw.ledger.transact(payer or self.obligor, "repay", token_id, amount)
 
     def claim(self, holder: LocalAccount, token_id: int) -> int:
-        receipt = self.send(holder, "ledger", "claim", token_id, holder.address)
-        (event,) = self.chain.events(receipt, self.chain.ledger, "Claimed")
-        return int(event["amount"])
+        return self.gw.ledger.claim(holder, token_id)
 
     def units(self, holder: LocalAccount, token_id: int) -> int:
         return self.gw.ledger.balance(holder.address, token_id)

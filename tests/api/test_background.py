@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
 from scf_ledger.api.service import Service
-from scf_ledger.chain.client import Kind
+from scf_ledger.domain.enums import Kind
 from scf_ledger.store.models import ParticipantRow
 
 

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from scf_ledger.sandbox import UNIT
+from scf_ledger.domain.constants import UNIT
 from tests.api.conftest import Api
 from tests.api.test_story import order
 

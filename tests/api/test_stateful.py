@@ -17,7 +17,7 @@ from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
 from scf_ledger.api.service import Service
 from scf_ledger.chain.connection import time_travel
-from scf_ledger.store.reconcile import reconcile
+from scf_ledger.store.indexer.reconcile import reconcile
 
 UNIT = 10**6
 OUTCOMES: dict[int, int] = {}
@@ -120,7 +120,7 @@ class ApiMachine(RuleBasedStateMachine):
         holders = [*self.addresses.values(), gw.ledger.address, gw.market.address]
         assert sum(gw.token.balance_of(a) for a in holders) == int(gw.token.contract.functions.totalSupply().call())
         self.service.sync()
-        assert reconcile(self.service.chain, self.service.sessions) == []
+        assert reconcile(self.service.gw, self.service.sessions) == []
 
 
 ApiMachine.TestCase.settings = settings(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from scf_ledger.sandbox import UNIT
+from scf_ledger.domain.constants import UNIT
 from tests.api.conftest import Api
 
 

@@ -18,7 +18,7 @@ from scf_ledger.api.service import Service
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.chain.sender import Call
-from scf_ledger.sandbox import UNIT
+from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
 from scf_ledger.store.models import IdempotencyRow
 from tests.api.conftest import Api
 
@@ -96,12 +96,12 @@ def test_a_financier_that_signs_its_offer(fresh: Api) -> None:
     chain = fresh.service.chain
     # A self-custody financier pays its own gas and approves the market from its own wallet.
     chain.sender.send(fresh.service.platform, Call(own.address, "0x", "gas", value=10**18), gas=21_000)
-    chain.transact(own, chain.token, "approve", chain.market.address, 2**256 - 1)
+    fresh.service.gw.token.approve(own, chain.market.address, MAX_UINT256)
     fresh.ok("POST", "/v1/cash", "platform", {"to": own.address, "amount": str(100 * UNIT)})
     placed = _order(fresh, fresh.addresses["buyer"], 300 * UNIT)
     token = fresh.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
     expiry = chain.now() + 86_400
-    offer = Offer(own.address, int(token), "0x" + "00" * 20, 100, 1, 50 * UNIT, expiry, 77)
+    offer = Offer(own.address, int(token), ZERO_ADDRESS, 100, 1, 50 * UNIT, expiry, 77)
     signature = "0x" + chain.sign_offer(own, offer).hex()
     request = {
         "receivable_id": token,

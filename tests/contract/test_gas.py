@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
 
-from scf_ledger.chain.client import Kind
 from scf_ledger.chain.connection import dev_account, fund_gas
+from scf_ledger.domain.enums import Kind
 from tests.utils.world import World, utc
 
 ORIGINATION_BUDGET_PER_INSTALLMENT = 55_000
@@ -23,7 +23,7 @@ def _holders(world: World, count: int) -> list[LocalAccount]:
     accounts = [dev_account(f"holder-{i}") for i in range(count)]
     for account in accounts:
         world.chain.sender.run(lambda a=account: fund_gas(world.w3, a.address, 10**18))
-        world.send(world.platform, "registry", "register", account.address, int(Kind.SUPPLIER))
+        world.gw.registry.transact(world.platform, "register", account.address, int(Kind.SUPPLIER))
     return accounts
 
 
@@ -42,6 +42,6 @@ def test_repay_and_claim_cost_the_same_with_one_or_many_holders(world: World) ->
     assert repay_alone == repay_crowded
 
     world.claim(s1, warm)  # s1's cash balance is non-zero before both measured claims
-    claim_alone = world.send(s1, "ledger", "claim", alone, s1.address)["gasUsed"]
-    claim_crowded = world.send(s1, "ledger", "claim", crowded, s1.address)["gasUsed"]
+    claim_alone = world.gw.ledger.transact(s1, "claim", alone, s1.address)["gasUsed"]
+    claim_crowded = world.gw.ledger.transact(s1, "claim", crowded, s1.address)["gasUsed"]
     assert claim_alone == claim_crowded

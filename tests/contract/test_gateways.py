@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from scf_ledger.chain.client import Kind, Offer, Status
+from scf_ledger.chain.client import Offer
 from scf_ledger.chain.gateways import Participant, reason_code
-from tests.utils.world import UNIT, World, reverts, utc
-
-ZERO = "0x" + "00" * 20
+from scf_ledger.domain.constants import UNIT, ZERO_ADDRESS
+from scf_ledger.domain.enums import Kind, Status
+from tests.utils.world import World, reverts, utc
 
 
 def test_gateways_walk_the_lifecycle(world: World) -> None:
@@ -25,7 +25,7 @@ def test_gateways_walk_the_lifecycle(world: World) -> None:
     )
 
     assert gw.ledger.transfer(s1, s2.address, first, 100 * UNIT).block_number > 0
-    offer = Offer(f.address, first, ZERO, 0, 1, 500 * UNIT, utc(2027, 3, 1), nonce=9)
+    offer = Offer(f.address, first, ZERO_ADDRESS, 0, 1, 500 * UNIT, utc(2027, 3, 1), nonce=9)
     sale = gw.market.accept_offer(s1, offer, world.chain.sign_offer(f, offer), first, 400 * UNIT)
     assert (sale.units, sale.value, sale.price) == (400 * UNIT, 400 * UNIT, 400 * UNIT)  # 0 % rate
     assert gw.market.filled_units(f.address, 9) == 400 * UNIT

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scf_ledger.chain.client import MAX_UINT256, Offer, ScfChain, Status
+from scf_ledger.chain.client import Offer, ScfChain
 from scf_ledger.chain.deploy import deploy_data
+from scf_ledger.domain.constants import MAX_UINT256, ZERO_ADDRESS
+from scf_ledger.domain.enums import Status
 from tests.utils.world import World, reverts, utc
 
-ZERO = "0x" + "00" * 20
 
-
-def _offer(world: World, receivable: int = 0, obligor: str = ZERO, **kw: int) -> Offer:
+def _offer(world: World, receivable: int = 0, obligor: str = ZERO_ADDRESS, **kw: int) -> Offer:
     base = Offer(world.financier.address, receivable, obligor, 1_200, 1, 1_000, utc(2027, 2, 27), nonce=7)
     return replace(base, **kw)
 
 
 def _accept(world: World, offer: Offer, token_id: int, units: int, signature: bytes | None = None) -> dict:
     signature = signature or world.chain.sign_offer(world.financier, offer)
-    receipt = world.send(world.suppliers[0], "market", "acceptOffer", offer.as_tuple(), signature, token_id, units)
-    (event,) = world.chain.events(receipt, world.chain.market, "OfferAccepted")
+    receipt = world.gw.market.transact(world.suppliers[0], "acceptOffer", offer.as_tuple(), signature, token_id, units)
+    (event,) = world.gw.market.events(receipt, "OfferAccepted")
     return dict(event)
 
 
@@ -27,8 +27,8 @@ def test_accept_swaps_units_for_the_discount_price(world: World) -> None:
     (token_id, *_) = world.buy(3_000, 3, fee_bps=0)  # face 1_000, due 28 Feb
     offer = _offer(world, receivable=token_id, rate_bps=3_600)
     world.at(utc(2027, 2, 18))  # 10 days early at 36 %/yr: 1 % discount
-    assert world.view("market", "quote", token_id, 1_000, 3_600) == 990
-    digest = world.view("market", "offerDigest", offer.as_tuple())
+    assert world.gw.market.call("quote", token_id, 1_000, 3_600) == 990
+    digest = world.gw.market.call("offerDigest", offer.as_tuple())
     assert len(digest) == 32
     before = world.cash(world.suppliers[0])
     event = _accept(world, offer, token_id, 600)
@@ -37,7 +37,7 @@ def test_accept_swaps_units_for_the_discount_price(world: World) -> None:
     assert world.units(world.financier, token_id) == 600
     # A second fill up to the offer's max, and then it is filled.
     _accept(world, offer, token_id, 400)
-    assert world.view("market", "filledUnits", world.financier.address, 7) == 1_000
+    assert world.gw.market.call("filledUnits", world.financier.address, 7) == 1_000
     with reverts("OfferFilled", financier=world.financier.address, nonce=7):
         _accept(world, offer, token_id, 1)
 
@@ -49,8 +49,8 @@ def test_seller_keeps_what_was_paid_before_the_sale(world: World) -> None:
     world.at(utc(2027, 2, 28))  # at maturity: no discount
     event = _accept(world, _offer(world, receivable=token_id, expiry=utc(2027, 3, 1)), token_id, 500)
     assert (event["value"], event["price"]) == (450, 450)
-    assert world.view("ledger", "claimable", token_id, world.financier.address) == 0
-    assert world.view("ledger", "claimable", token_id, world.suppliers[0].address) == 100
+    assert world.gw.ledger.call("claimable", token_id, world.financier.address) == 0
+    assert world.gw.ledger.call("claimable", token_id, world.suppliers[0].address) == 100
 
 
 def test_obligor_level_offer(world: World) -> None:
@@ -69,9 +69,9 @@ def test_offer_errors(world: World) -> None:
     ids = world.buy(3_000, 3, fee_bps=0)
     world.at(utc(2027, 2, 20))
     with reverts("InvalidOfferTarget"):
-        world.view("market", "offerDigest", _offer(world).as_tuple())
+        world.gw.market.call("offerDigest", _offer(world).as_tuple())
     with reverts("InvalidOfferTarget"):
-        world.view("market", "offerDigest", _offer(world, receivable=ids[0], obligor=world.obligor.address).as_tuple())
+        world.gw.market.call("offerDigest", _offer(world, receivable=ids[0], obligor=world.obligor.address).as_tuple())
     with reverts("OfferExpired", expiry=utc(2027, 2, 19), timestamp=utc(2027, 2, 20)):
         _accept(world, _offer(world, receivable=ids[0], expiry=utc(2027, 2, 19)), ids[0], 1)
     with reverts("UnitsOutOfRange", units=5, minUnits=10, available=1_000):
@@ -95,13 +95,13 @@ def test_offer_errors(world: World) -> None:
 def test_cancel_kills_the_nonce_forever(world: World) -> None:
     ids = world.buy(3_000, 3, fee_bps=0)
     offer = _offer(world, receivable=ids[0])
-    receipt = world.send(world.financier, "market", "cancelOffer", 7)
-    assert world.chain.events(receipt, world.chain.market, "OfferCancelled")[0]["nonce"] == 7
-    assert world.view("market", "filledUnits", world.financier.address, 7) == MAX_UINT256
+    receipt = world.gw.market.transact(world.financier, "cancelOffer", 7)
+    assert world.gw.market.events(receipt, "OfferCancelled")[0]["nonce"] == 7
+    assert world.gw.market.call("filledUnits", world.financier.address, 7) == MAX_UINT256
     with reverts("OfferWasCancelled", financier=world.financier.address, nonce=7):
         _accept(world, offer, ids[0], 1)
     with reverts("OfferWasCancelled", financier=world.financier.address, nonce=7):
-        world.send(world.financier, "market", "cancelOffer", 7)
+        world.gw.market.transact(world.financier, "cancelOffer", 7)
 
 
 def test_only_active_receivables_are_financed(world: World) -> None:
@@ -114,7 +114,7 @@ def test_only_active_receivables_are_financed(world: World) -> None:
     with reverts("ReceivableNotActive", id=ids[1], status=Status.REPAID):
         _accept(world, replace(offer, receivable_id=ids[1]), ids[1], 1)
     world.at(utc(2027, 6, 1))
-    world.send(world.platform, "ledger", "markDefaulted", ids[0])
+    world.gw.ledger.transact(world.platform, "markDefaulted", ids[0])
     with reverts("ReceivableNotActive", id=ids[0], status=Status.DEFAULTED):
         _accept(world, offer, ids[0], 1)
 
@@ -123,14 +123,14 @@ def test_seller_must_approve_and_market_pauses(world: World) -> None:
     ids = world.buy(3_000, 3, fee_bps=0)
     offer = _offer(world, receivable=ids[0])
     s1 = world.suppliers[0]
-    world.send(s1, "ledger", "setApprovalForAll", world.chain.market.address, False)
+    world.gw.ledger.transact(s1, "setApprovalForAll", world.chain.market.address, False)
     with reverts("ERC1155MissingApprovalForAll", operator=world.chain.market.address, owner=s1.address):
         _accept(world, offer, ids[0], 1)
-    world.send(s1, "ledger", "setApprovalForAll", world.chain.market.address, True)
-    world.send(world.platform, "market", "pause")
+    world.gw.ledger.transact(s1, "setApprovalForAll", world.chain.market.address, True)
+    world.gw.market.transact(world.platform, "pause")
     with reverts("EnforcedPause"):
         _accept(world, offer, ids[0], 1)
-    world.send(world.platform, "market", "unpause")
+    world.gw.market.transact(world.platform, "unpause")
     _accept(world, offer, ids[0], 1)
 
 

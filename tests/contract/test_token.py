@@ -8,17 +8,17 @@ from tests.utils.world import World, reverts
 
 
 def test_mint_needs_minter_role(world: World) -> None:
-    role = world.view("token", "MINTER_ROLE")
+    role = world.gw.token.call("MINTER_ROLE")
     with reverts("AccessControlUnauthorizedAccount", account=world.outsider.address, neededRole=role):
-        world.send(world.outsider, "token", "mint", world.outsider.address, 1)
-    world.send(world.platform, "token", "mint", world.outsider.address, 123)
+        world.gw.token.transact(world.outsider, "mint", world.outsider.address, 1)
+    world.gw.token.transact(world.platform, "mint", world.outsider.address, 123)
     assert world.cash(world.outsider) == 123
 
 
 def test_permit_sets_allowance_from_a_signature(world: World) -> None:
     owner, spender = world.outsider, world.suppliers[0]
     deadline = world.chain.now() + 3600
-    nonce = world.view("token", "nonces", owner.address)
+    nonce = world.gw.token.call("nonces", owner.address)
     typed = {
         "types": {
             "Permit": [
@@ -54,7 +54,7 @@ def test_permit_sets_allowance_from_a_signature(world: World) -> None:
         signed.r.to_bytes(32, "big"),
         signed.s.to_bytes(32, "big"),
     )
-    world.send(spender, "token", "permit", *permit)
-    assert world.view("token", "allowance", owner.address, spender.address) == 777
+    world.gw.token.transact(spender, "permit", *permit)
+    assert world.gw.token.call("allowance", owner.address, spender.address) == 777
     with reverts("ERC2612InvalidSigner"):  # the nonce moved on: the same signature is void
-        world.send(spender, "token", "permit", *permit)
+        world.gw.token.transact(spender, "permit", *permit)

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scf_ledger.chain.anvil import AnvilNode
-from scf_ledger.chain.client import MAX_UINT256
 from scf_ledger.chain.connection import connect, revert, snapshot
-from scf_ledger.sandbox import UNIT, World, create_world
+from scf_ledger.domain.constants import MAX_UINT256, UNIT
+from scf_ledger.sandbox import World, create_world
 from scf_ledger.store.db import upgrade
+from scf_ledger.store.indexer.reconcile import reconcile
 from scf_ledger.store.models import ChainEvent
-from scf_ledger.store.reconcile import reconcile
 from tests.store.test_indexer import _chain_logs, _count, _sessions, index_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def test_twenty_kills_and_five_reorgs(tmp_path: Path, record_property: Callable[
         recovery = time.perf_counter() - began
         sessions = _sessions(db_url)
         assert _count(sessions, ChainEvent) == _chain_logs(world)
-        assert reconcile(world.chain, sessions) == []
+        assert reconcile(world.gw, sessions) == []
     record_property("kills", kills)
     record_property("final_recovery_s", round(recovery, 2))
     assert kills >= 10  # most of the 20 starts were caught mid-run (17 here)

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.demo import Story, tell_story
-from scf_ledger.sandbox import UNIT, World, create_world, utc
+from scf_ledger.domain.constants import UNIT
+from scf_ledger.sandbox import World, create_world, utc
 from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.indexer import ChainMismatch, Indexer
+from scf_ledger.store.indexer.reconcile import reconcile
 from scf_ledger.store.models import ChainEvent, ChainMeta, HoldingRow, RepaymentRow
-from scf_ledger.store.reconcile import reconcile
 from tests.store.conftest import ENGINES
 
 START = utc(2027, 1, 31, 12)
@@ -84,7 +85,7 @@ def test_lifecycle_is_indexed_and_reconciles_clean(db_url: str) -> None:
     tell_story(Story(world))
     indexer, sessions = _indexer(world, db_url, batch_blocks=25)
     indexer.run_until_synced()
-    assert reconcile(world.chain, sessions) == []
+    assert reconcile(world.gw, sessions) == []
     assert _count(sessions, ChainEvent) == _chain_logs(world)
     assert _count(sessions, RepaymentRow) == 5  # the demo story: 300, 100, the rest, installment 2, recovery
     # A second indexer on the same database (a restart) finds nothing new and writes nothing twice.
@@ -101,7 +102,7 @@ def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:
     second, _ = _indexer(world, db_url, batch_blocks=10)
     second.run_until_synced()
     assert _count(sessions, ChainEvent) == _chain_logs(world)
-    assert reconcile(world.chain, sessions) == []
+    assert reconcile(world.gw, sessions) == []
 
 
 @pytest.mark.parametrize("chain", ["embedded", "anvil"])
@@ -135,7 +136,7 @@ def _reorg(world: World, db_url: str, record_property: Callable[[str, object], N
     indexer.run_until_synced()
     elapsed = time.perf_counter() - began
     assert indexer.stats.reorgs == 1
-    assert reconcile(world.chain, sessions) == []
+    assert reconcile(world.gw, sessions) == []
     with sessions() as session:
         repaid = session.scalars(select(RepaymentRow.token_id)).all()
         moved = session.scalar(select(HoldingRow.units).where(HoldingRow.holder == s2.address))
@@ -195,7 +196,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
         recovery = time.perf_counter() - began
         assert _count(sessions, ChainEvent) == total
-        assert reconcile(world.chain, sessions) == []
+        assert reconcile(world.gw, sessions) == []
         record_property("recovery_s", round(recovery, 3))
         assert recovery < 120
 
@@ -212,7 +213,7 @@ def test_unknown_or_malformed_events_stop_the_batch_never_skipped(tmp_path: Path
     entry = LogEntry(7, "0x" + "11" * 32, "0x" + "00" * 32, 3, world.chain.ledger.address.lower(), [bytes(32)], b"")
     with pytest.raises(IndexerError, match=r"unknown event at block 7.*log 3 of ReceivableLedger"):
         indexer._decode(entry, block)
-    repayment = next(t for (_, t), ev in indexer._topics.items() if ev.name == "Repayment")
+    repayment = next(t for (_, t), ev in indexer._by_topic.items() if ev.name == "Repayment")
     truncated = replace(entry, topics=[repayment, bytes(32), bytes(32)], data=b"\x00" * 10)
     with pytest.raises(IndexerError, match="malformed Repayment at block 7"):
         indexer._decode(truncated, block)

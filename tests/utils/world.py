@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from scf_ledger.chain.errors import ContractRevert
-from scf_ledger.sandbox import UNIT, World, build_world, utc
+from scf_ledger.domain.constants import UNIT
+from scf_ledger.sandbox import World, build_world, utc
 
 __all__ = ["UNIT", "World", "build_world", "reverts", "utc"]
 

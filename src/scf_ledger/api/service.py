@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from scf_ledger.api.config import Settings
 from scf_ledger.api.keystore import Keystore
 from scf_ledger.api.problems import Problem
-from scf_ledger.chain.client import MAX_UINT256, Kind, ScfChain
+from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.connection import connect, dev_account, fund_gas, is_embedded
 from scf_ledger.chain.deploy import Deployment
 from scf_ledger.chain.gateways import Gateways
 from scf_ledger.chain.keys import deployer_account
 from scf_ledger.chain.sender import Call
+from scf_ledger.domain.constants import MAX_UINT256
+from scf_ledger.domain.enums import Kind
 from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.store.db import make_engine, session_factory, upgrade
 from scf_ledger.store.indexer import Indexer

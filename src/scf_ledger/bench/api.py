@@ -20,8 +20,10 @@ from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
 from scf_ledger.api.service import Service
 from scf_ledger.chain.anvil import free_port
-from scf_ledger.chain.client import Kind, Offer
+from scf_ledger.chain.client import Offer
 from scf_ledger.chain.sender import Call
+from scf_ledger.domain.constants import ZERO_ADDRESS
+from scf_ledger.domain.enums import Kind
 
 UNIT = 10**6
 
@@ -111,8 +113,8 @@ def _measure(service: Service, base: str, samples: int, log: Callable[[str], Non
     gw.registry.register(service.platform, raw.address, Kind.SUPPLIER)
     chain.sender.send(service.platform, Call(raw.address, "0x", "gas", value=10**18), gas=21_000)
     gw.ledger.transfer(service.signer(seller), raw.address, token_id, 10 * samples)
-    chain.transact(raw, chain.ledger, "setApprovalForAll", chain.market.address, True)
-    raw_offer = Offer(bank, token_id, "0x" + "00" * 20, 500, 1, 10 * samples, 2**40, int(offer["nonce"]) + 1)
+    gw.ledger.transact(raw, "setApprovalForAll", chain.market.address, True)
+    raw_offer = Offer(bank, token_id, ZERO_ADDRESS, 500, 1, 10 * samples, 2**40, int(offer["nonce"]) + 1)
     raw_signature = chain.sign_offer(service.signer(bank), raw_offer)
     data = chain.market.encode_abi("acceptOffer", [raw_offer.as_tuple(), raw_signature, token_id, 1])
     w3, chain_id = chain.w3, chain.sender.chain_id

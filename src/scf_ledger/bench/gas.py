@@ -6,14 +6,16 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from scf_ledger.chain.client import MAX_UINT256, Kind, Offer
+from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import dev_account
 from scf_ledger.chain.deploy import deploy_data
+from scf_ledger.chain.gateways import Gateway
 from scf_ledger.chain.sender import Call
-from scf_ledger.sandbox import UNIT, World, create_world, utc
+from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
+from scf_ledger.domain.enums import Kind
+from scf_ledger.sandbox import World, create_world, utc
 
 START = utc(2027, 1, 31, 12)
-ZERO = "0x" + "00" * 20
 
 
 def _crowd(world: World, token_id: int, holders: int, progress: Callable[[str], None]) -> None:
@@ -50,9 +52,9 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     world.at(utc(2027, 2, 1))
     gas["gas.transfer"] = world.transfer(s1, s2, ids[0], 100 * UNIT)["gasUsed"]
 
-    offer = Offer(f.address, ids[0], ZERO, 1_200, 1, 500 * UNIT, utc(2027, 2, 20), nonce=1)
+    offer = Offer(f.address, ids[0], ZERO_ADDRESS, 1_200, 1, 500 * UNIT, utc(2027, 2, 20), nonce=1)
     signature = world.chain.sign_offer(f, offer)
-    receipt = world.send(s1, "market", "acceptOffer", offer.as_tuple(), signature, ids[0], 200 * UNIT)
+    receipt = world.gw.market.transact(s1, "acceptOffer", offer.as_tuple(), signature, ids[0], 200 * UNIT)
     gas["gas.accept_offer"] = receipt["gasUsed"]
 
     world.at(utc(2027, 2, 10))
@@ -60,7 +62,7 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     gas["gas.repay_first"] = world.repay(ids[0], 300 * UNIT)["gasUsed"]
     gas["gas.repay"] = world.repay(ids[0], 100 * UNIT)["gasUsed"]
     world.claim(s1, ids[1])
-    gas["gas.claim"] = world.send(s1, "ledger", "claim", ids[0], s1.address)["gasUsed"]
+    gas["gas.claim"] = world.gw.ledger.transact(s1, "claim", ids[0], s1.address)["gasUsed"]
 
     # Claim with 1 holder versus `holders` holders: same storage history, measured alike.
     alone, crowded = ids[2], ids[3]
@@ -68,8 +70,8 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     _crowd(world, crowded, holders, progress)
     for token_id in (alone, crowded):
         world.repay(token_id, 500 * UNIT)
-    claim_alone = world.send(s1, "ledger", "claim", alone, s1.address)["gasUsed"]
-    claim_crowded = world.send(s1, "ledger", "claim", crowded, s1.address)["gasUsed"]
+    claim_alone = world.gw.ledger.transact(s1, "claim", alone, s1.address)["gasUsed"]
+    claim_crowded = world.gw.ledger.transact(s1, "claim", crowded, s1.address)["gasUsed"]
     gas["gas.claim_1_holder"] = claim_alone
     gas[f"gas.claim_{holders}_holders"] = claim_crowded
     gas[f"gas.claim_ratio_{holders}_vs_1"] = round(claim_crowded / claim_alone, 4)
@@ -82,17 +84,17 @@ def _baseline(world: World) -> dict[str, float]:
     chain, platform = world.chain, world.platform
     artifact = chain.artifacts["NaiveReceivable721"]
     receipt = chain.sender.send(platform, Call("", deploy_data(artifact, [chain.token.address]), "deploy baseline"))
-    naive = chain.w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi)
+    naive = Gateway(chain, chain.w3.eth.contract(address=receipt["contractAddress"], abi=artifact.abi))
     s1, s2, obligor = world.suppliers[0], world.suppliers[1], world.obligor
-    world.send(obligor, "token", "approve", naive.address, MAX_UINT256)
+    world.gw.token.approve(obligor, naive.address, MAX_UINT256)
     args = (obligor.address, s1.address, 12_000 * UNIT + 12, 12, 120 * UNIT)
-    chain.transact(platform, naive, "originate", *args, b"\x01" * 32)
-    originated = chain.transact(platform, naive, "originate", *args, b"\x02" * 32)
+    naive.transact(platform, "originate", *args, b"\x01" * 32)
+    originated = naive.transact(platform, "originate", *args, b"\x02" * 32)
     first = 13
-    transfer = chain.transact(s1, naive, "transferFrom", s1.address, s2.address, first)
-    chain.transact(obligor, naive, "repay", first + 1, 500 * UNIT)  # an earlier repayment elsewhere
-    repay_first = chain.transact(obligor, naive, "repay", first, 300 * UNIT)
-    repay = chain.transact(obligor, naive, "repay", first, 100 * UNIT)
+    transfer = naive.transact(s1, "transferFrom", s1.address, s2.address, first)
+    naive.transact(obligor, "repay", first + 1, 500 * UNIT)  # an earlier repayment elsewhere
+    repay_first = naive.transact(obligor, "repay", first, 300 * UNIT)
+    repay = naive.transact(obligor, "repay", first, 100 * UNIT)
     return {
         "baseline721.originate_per_installment": originated["gasUsed"] / 12,
         "baseline721.transfer_whole_token": float(transfer["gasUsed"]),

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from web3 import Web3
 
-from scf_ledger.chain.client import MAX_UINT256
-from scf_ledger.sandbox import UNIT, World, create_world
+from scf_ledger.domain.constants import MAX_UINT256, UNIT
+from scf_ledger.sandbox import World, create_world
 from scf_ledger.store.db import make_engine, session_factory, upgrade
 from scf_ledger.store.indexer import Indexer
 from scf_ledger.store.models import ChainEvent

@@ -15,7 +15,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from scf_ledger.chain.sender import Call
-from scf_ledger.sandbox import UNIT, World, create_world
+from scf_ledger.domain.constants import UNIT
+from scf_ledger.sandbox import World, create_world
 
 RAW_GAS = 400_000
 

@@ -1,42 +1,19 @@
-"""One handle on a deployed system: the four contracts, a sender, and typed EIP-712 signing."""
+"""One handle on a deployed system: the four contracts, a sender, and typed EIP-712 signing. Calls and
+transactions go through the typed gateways (chain/gateways.py), the one façade over the contracts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractLogicError
-from web3.logs import DISCARD as _DISCARD
-from web3.types import TxReceipt
 
 from scf_ledger.chain.compiler import Artifact, compile_contracts
 from scf_ledger.chain.deploy import Deployment, Terms, decoder_for, deploy
-from scf_ledger.chain.sender import Call, TransactionSender
-
-
-class Kind(IntEnum):
-    NONE = 0
-    PLATFORM = 1
-    GATEWAY = 2
-    SUPPLIER = 3
-    FINANCIER = 4
-    OBLIGOR = 5
-
-
-class Status(IntEnum):
-    ACTIVE = 0
-    OVERDUE = 1
-    DEFAULTED = 2
-    REPAID = 3
-
-
-MAX_UINT256 = 2**256 - 1
+from scf_ledger.chain.sender import TransactionSender
 
 ACKNOWLEDGEMENT_FIELDS = [
     {"name": "obligor", "type": "address"},
@@ -111,11 +88,6 @@ class Offer:
         return tuple(self.as_message().values())
 
 
-def receivable_id(purchase_id: int, installment: int) -> int:
-    """Token id of installment `installment` (0-based) of purchase `purchase_id`."""
-    return (purchase_id << 8) | installment
-
-
 class ScfChain:
     """The deployed contracts on one chain, with a shared transaction sender."""
 
@@ -138,31 +110,12 @@ class ScfChain:
     def _contract(self, name: str) -> Contract:
         return self.w3.eth.contract(address=self.deployment.addresses[name], abi=self.artifacts[name].abi)
 
-    # CALLS
-
-    def transact(
-        self, account: LocalAccount, contract: Contract, fn: str, *args: Any, gas: int | None = None
-    ) -> TxReceipt:
-        call = Call(contract.address, contract.encode_abi(fn, list(args)), fn)
-        return self.sender.send(account, call, gas=gas)
-
-    def view(self, contract: Contract, fn: str, *args: Any, sender: str | None = None) -> Any:
-        function = contract.get_function_by_name(fn)(*args)
-        tx = {"from": sender} if sender else {}
-        try:
-            return self.sender.run(lambda: function.call(tx))  # type: ignore[arg-type]
-        except (ContractLogicError, TransactionFailed) as exc:
-            call = {"to": contract.address, "data": contract.encode_abi(fn, list(args)), **tx}
-            raise self.sender._revert(exc, call, fn) from None
-
-    def events(self, receipt: TxReceipt, contract: Contract, name: str) -> list[dict[str, Any]]:
-        event = contract.events[name]()
-        return [
-            dict(e["args"]) for e in event.process_receipt(receipt, errors=_DISCARD) if e["address"] == contract.address
-        ]
-
     def now(self) -> int:
-        return int(self.sender.run(lambda: self.w3.eth.get_block("latest"))["timestamp"])
+        """The latest block's timestamp: the chain's clock."""
+        return self.block_time("latest")
+
+    def block_time(self, block: int | str) -> int:
+        return int(self.sender.run(lambda: self.w3.eth.get_block(block))["timestamp"])
 
     # EIP-712
 

@@ -1,4 +1,8 @@
-"""A typed gateway per contract: Python verbs in, dataclasses out, contract errors as ContractRevert."""
+"""The one façade over the contracts: a typed gateway per contract, Python verbs in, dataclasses out, contract
+errors as ContractRevert. Views take `block=` to read the state at a past block (reconciliation).
+
+`transact`, `call` and `events` are the raw verbs under the typed ones, for the contract tests that exercise
+every function and for contracts with no typed gateway (the benchmark's baseline)."""
 
 from __future__ import annotations
 
@@ -6,10 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_tester.exceptions import TransactionFailed
 from web3.contract import Contract
-from web3.types import TxReceipt
+from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
+from web3.types import BlockIdentifier, TxReceipt
 
-from scf_ledger.chain.client import Kind, Offer, OriginationRequest, ScfChain, Status, receivable_id
+from scf_ledger.chain.client import Offer, OriginationRequest, ScfChain
+from scf_ledger.chain.sender import Call
+from scf_ledger.domain.enums import Kind, Status
+from scf_ledger.domain.ids import purchase_token_ids
 
 
 def reason_code(text: str) -> bytes:
@@ -68,6 +78,8 @@ class Sale:
 
 @dataclass(frozen=True)
 class ReceivableInfo:
+    """IReceivableLedger.ReceivableView, field by field."""
+
     id: int
     purchase_id: int
     installment: int
@@ -86,7 +98,9 @@ class ReceivableInfo:
     paid_per_unit_scaled: int
 
 
-class _Gateway:
+class Gateway:
+    """One deployed contract: raw calls, transactions and events, with typed verbs in the subclasses."""
+
     def __init__(self, chain: ScfChain, contract: Contract) -> None:
         self.chain = chain
         self.contract = contract
@@ -95,146 +109,173 @@ class _Gateway:
     def address(self) -> str:
         return str(self.contract.address)
 
-    def _send(self, account: LocalAccount, fn: str, *args: Any) -> TxReceipt:
-        return self.chain.transact(account, self.contract, fn, *args)
+    def transact(self, account: LocalAccount, fn: str, *args: Any, gas: int | None = None) -> TxReceipt:
+        """Sends `fn(*args)` from `account` and waits for the receipt; a revert raises ContractRevert."""
+        call = Call(self.contract.address, self.contract.encode_abi(fn, list(args)), fn)
+        return self.chain.sender.send(account, call, gas=gas)
 
-    def _view(self, fn: str, *args: Any) -> Any:
-        return self.chain.view(self.contract, fn, *args)
+    def call(self, fn: str, *args: Any, block: BlockIdentifier | None = None, sender: str | None = None) -> Any:
+        """The view `fn(*args)` at `block` (default latest); a revert raises ContractRevert."""
+        function = self.contract.get_function_by_name(fn)(*args)
+        tx = {"from": sender} if sender else {}
+        try:
+            return self.chain.sender.run(lambda: function.call(tx, block_identifier=block))  # type: ignore[arg-type]
+        except (ContractLogicError, TransactionFailed) as exc:
+            raw = {"to": self.contract.address, "data": self.contract.encode_abi(fn, list(args)), **tx}
+            raise self.chain.sender.revert_error(exc, raw, fn) from None
 
-    def _event(self, receipt: TxReceipt, name: str) -> dict[str, Any]:
-        (event,) = self.chain.events(receipt, self.contract, name)
-        return event
+    def events(self, receipt: TxReceipt, name: str) -> list[dict[str, Any]]:
+        """The arguments of every `name` event this contract emitted in `receipt`."""
+        event = self.contract.events[name]()
+        found = event.process_receipt(receipt, errors=DISCARD)
+        return [dict(e["args"]) for e in found if e["address"] == self.contract.address]
+
+    def event(self, receipt: TxReceipt, name: str) -> dict[str, Any]:
+        """The one `name` event of `receipt`."""
+        (found,) = self.events(receipt, name)
+        return found
+
+    def named(self, fn: str, value: tuple[Any, ...]) -> dict[str, Any]:
+        """A struct returned by `fn`, keyed by its ABI component names instead of positions."""
+        (output,) = self.contract.get_function_by_name(fn).abi["outputs"]
+        return {c["name"]: v for c, v in zip(output["components"], value, strict=True)}
 
 
-class TokenGateway(_Gateway):
-    def balance_of(self, account: str) -> int:
-        return int(self._view("balanceOf", account))
+class TokenGateway(Gateway):
+    def balance_of(self, account: str, *, block: BlockIdentifier | None = None) -> int:
+        return int(self.call("balanceOf", account, block=block))
 
     def mint(self, minter: LocalAccount, to: str, amount: int) -> TxResult:
-        return TxResult.of(self._send(minter, "mint", to, amount))
+        return TxResult.of(self.transact(minter, "mint", to, amount))
 
     def approve(self, owner: LocalAccount, spender: str, amount: int) -> TxResult:
-        return TxResult.of(self._send(owner, "approve", spender, amount))
+        return TxResult.of(self.transact(owner, "approve", spender, amount))
 
 
-class RegistryGateway(_Gateway):
+class RegistryGateway(Gateway):
     def register(self, registrar: LocalAccount, account: str, kind: Kind) -> TxResult:
-        return TxResult.of(self._send(registrar, "register", account, int(kind)))
+        return TxResult.of(self.transact(registrar, "register", account, int(kind)))
 
     def set_credit_limit(self, risk: LocalAccount, obligor: str, limit: int, reason: str = "") -> TxResult:
-        return TxResult.of(self._send(risk, "setCreditLimit", obligor, limit, reason_code(reason)))
-
-    def set_frozen(self, risk: LocalAccount, account: str, frozen: bool, reason: str = "") -> TxResult:
-        return TxResult.of(self._send(risk, "setFrozen", account, frozen, reason_code(reason)))
+        return TxResult.of(self.transact(risk, "setCreditLimit", obligor, limit, reason_code(reason)))
 
     def set_blacklisted(self, risk: LocalAccount, account: str, blacklisted: bool, reason: str = "") -> TxResult:
-        return TxResult.of(self._send(risk, "setBlacklisted", account, blacklisted, reason_code(reason)))
+        return TxResult.of(self.transact(risk, "setBlacklisted", account, blacklisted, reason_code(reason)))
 
-    def participant(self, account: str) -> Participant:
-        kind, frozen, blacklisted, limit = self._view("participant", account)
-        return Participant(Kind(kind), bool(frozen), bool(blacklisted), int(limit))
+    def participant(self, account: str, *, block: BlockIdentifier | None = None) -> Participant:
+        p = self.named("participant", self.call("participant", account, block=block))
+        return Participant(Kind(p["kind"]), bool(p["frozen"]), bool(p["blacklisted"]), int(p["creditLimit"]))
 
 
-class LedgerGateway(_Gateway):
+class LedgerGateway(Gateway):
     # ORIGINATION
 
     def originate(self, originator: LocalAccount, request: OriginationRequest, signature: bytes) -> Origination:
-        receipt = self._send(originator, "originate", request.as_tuple(), signature)
-        return self._from_event(self._event(receipt, "PurchaseOriginated"), receipt)
-
-    def originate_batch(
-        self, originator: LocalAccount, requests: list[OriginationRequest], signatures: list[bytes]
-    ) -> list[Origination]:
-        receipt = self._send(originator, "originateBatch", [r.as_tuple() for r in requests], signatures)
-        events = self.chain.events(receipt, self.contract, "PurchaseOriginated")
-        return [self._from_event(e, receipt) for e in events]
-
-    @staticmethod
-    def _from_event(event: dict[str, Any], receipt: TxReceipt) -> Origination:
+        receipt = self.transact(originator, "originate", request.as_tuple(), signature)
+        event = self.event(receipt, "PurchaseOriginated")
         purchase_id = int(event["purchaseId"])
-        ids = tuple(receivable_id(purchase_id, i) for i in range(int(event["installments"])))
         return Origination(
-            purchase_id, ids, int(event["feePerInstallment"]), int(event["firstDueDate"]), TxResult.of(receipt)
+            purchase_id,
+            tuple(purchase_token_ids(purchase_id, int(event["installments"]))),
+            int(event["feePerInstallment"]),
+            int(event["firstDueDate"]),
+            TxResult.of(receipt),
         )
 
     # TRANSFERS
 
     def transfer(self, holder: LocalAccount, to: str, token_id: int, units: int) -> TxResult:
-        return TxResult.of(self._send(holder, "safeTransferFrom", holder.address, to, token_id, units, b""))
+        return TxResult.of(self.transact(holder, "safeTransferFrom", holder.address, to, token_id, units, b""))
 
     def set_operator(self, holder: LocalAccount, operator: str, approved: bool) -> TxResult:
-        return TxResult.of(self._send(holder, "setApprovalForAll", operator, approved))
+        return TxResult.of(self.transact(holder, "setApprovalForAll", operator, approved))
 
     # REPAYMENT AND CLAIMS
 
     def repay(self, payer: LocalAccount, token_id: int, max_amount: int) -> Repayment:
-        receipt = self._send(payer, "repay", token_id, max_amount)
-        e = self._event(receipt, "Repayment")
-        full = bool(self.chain.events(receipt, self.contract, "ReceivableRepaid"))
+        receipt = self.transact(payer, "repay", token_id, max_amount)
+        e = self.event(receipt, "Repayment")
+        full = bool(self.events(receipt, "ReceivableRepaid"))
         return Repayment(e["amount"], e["toPenalty"], e["toFee"], e["toPrincipal"], full, TxResult.of(receipt))
 
     def accrue_penalty(self, caller: LocalAccount, token_id: int) -> TxResult:
-        return TxResult.of(self._send(caller, "accruePenalty", token_id))
+        return TxResult.of(self.transact(caller, "accruePenalty", token_id))
 
     def mark_defaulted(self, platform: LocalAccount, token_id: int) -> int:
         """Marks `token_id` Defaulted and returns what was outstanding at the default."""
-        return int(self._event(self._send(platform, "markDefaulted", token_id), "ReceivableDefaulted")["outstanding"])
+        return int(self.event(self.transact(platform, "markDefaulted", token_id), "ReceivableDefaulted")["outstanding"])
 
     def claim(self, holder: LocalAccount, token_id: int, receiver: str | None = None) -> int:
-        receipt = self._send(holder, "claim", token_id, receiver or holder.address)
-        return int(self._event(receipt, "Claimed")["amount"])
+        receipt = self.transact(holder, "claim", token_id, receiver or holder.address)
+        return int(self.event(receipt, "Claimed")["amount"])
 
     def claim_many(self, holder: LocalAccount, token_ids: list[int], receiver: str | None = None) -> int:
-        receipt = self._send(holder, "claimMany", token_ids, receiver or holder.address)
-        return sum(int(e["amount"]) for e in self.chain.events(receipt, self.contract, "Claimed"))
-
-    def sweep_dust(self, platform: LocalAccount, token_id: int, to: str) -> int:
-        return int(self._event(self._send(platform, "sweepDust", token_id, to), "DustSwept")["amount"])
+        receipt = self.transact(holder, "claimMany", token_ids, receiver or holder.address)
+        return sum(int(e["amount"]) for e in self.events(receipt, "Claimed"))
 
     def withdraw_fees(self, platform: LocalAccount, to: str) -> int:
-        return int(self._event(self._send(platform, "withdrawFees", to), "FeesWithdrawn")["amount"])
+        return int(self.event(self.transact(platform, "withdrawFees", to), "FeesWithdrawn")["amount"])
 
     # VIEWS
 
-    def receivable(self, token_id: int) -> ReceivableInfo:
-        v = self._view("receivable", token_id)
+    def receivable(self, token_id: int, *, block: BlockIdentifier | None = None) -> ReceivableInfo:
+        v = self.named("receivable", self.call("receivable", token_id, block=block))
         return ReceivableInfo(
-            token_id, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], bytes(v[8]), Status(v[9]), *v[10:]
+            id=token_id,
+            purchase_id=v["purchaseId"],
+            installment=v["installment"],
+            obligor=v["obligor"],
+            originator=v["originator"],
+            currency=v["currency"],
+            face=v["face"],
+            fee=v["fee"],
+            due_date=v["dueDate"],
+            document_hash=bytes(v["documentHash"]),
+            status=Status(v["status"]),
+            principal_paid=v["principalPaid"],
+            fee_paid=v["feePaid"],
+            penalty_owed=v["penaltyOwed"],
+            amount_due=v["amountDue"],
+            paid_per_unit_scaled=v["paidPerUnitScaled"],
         )
 
     def status(self, token_id: int) -> Status:
-        return Status(self._view("statusOf", token_id))
+        return Status(self.call("statusOf", token_id))
 
     def amount_due(self, token_id: int) -> int:
-        return int(self._view("amountDue", token_id))
+        return int(self.call("amountDue", token_id))
 
-    def claimable(self, token_id: int, holder: str) -> int:
-        return int(self._view("claimable", token_id, holder))
+    def claimable(self, token_id: int, holder: str, *, block: BlockIdentifier | None = None) -> int:
+        return int(self.call("claimable", token_id, holder, block=block))
 
-    def balance(self, holder: str, token_id: int) -> int:
-        return int(self._view("balanceOf", holder, token_id))
+    def balance(self, holder: str, token_id: int, *, block: BlockIdentifier | None = None) -> int:
+        return int(self.call("balanceOf", holder, token_id, block=block))
 
-    def exposure(self, obligor: str) -> int:
-        return int(self._view("exposureOf", obligor))
+    def exposure(self, obligor: str, *, block: BlockIdentifier | None = None) -> int:
+        return int(self.call("exposureOf", obligor, block=block))
+
+    def purchases(self, *, block: BlockIdentifier | None = None) -> int:
+        """How many purchases were originated (ids run from 1)."""
+        return int(self.call("nextPurchaseId", block=block)) - 1
 
     def fees_accrued(self) -> int:
-        return int(self._view("feesAccrued"))
+        return int(self.call("feesAccrued"))
 
 
-class MarketGateway(_Gateway):
+class MarketGateway(Gateway):
     def accept_offer(self, seller: LocalAccount, offer: Offer, signature: bytes, token_id: int, units: int) -> Sale:
-        receipt = self._send(seller, "acceptOffer", offer.as_tuple(), signature, token_id, units)
-        e = self._event(receipt, "OfferAccepted")
+        receipt = self.transact(seller, "acceptOffer", offer.as_tuple(), signature, token_id, units)
+        e = self.event(receipt, "OfferAccepted")
         return Sale(int(e["units"]), int(e["value"]), int(e["price"]), TxResult.of(receipt))
 
     def cancel_offer(self, financier: LocalAccount, nonce: int) -> TxResult:
-        return TxResult.of(self._send(financier, "cancelOffer", nonce))
+        return TxResult.of(self.transact(financier, "cancelOffer", nonce))
 
     def quote(self, token_id: int, units: int, rate_bps: int) -> int:
-        return int(self._view("quote", token_id, units, rate_bps))
+        return int(self.call("quote", token_id, units, rate_bps))
 
     def filled_units(self, financier: str, nonce: int) -> int:
-        return int(self._view("filledUnits", financier, nonce))
+        return int(self.call("filledUnits", financier, nonce))
 
 
 @dataclass(frozen=True)

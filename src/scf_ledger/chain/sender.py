@@ -112,7 +112,7 @@ class TransactionSender:
             block = None if self.embedded else "pending"
             estimate = self._rpc(lambda: self.w3.eth.estimate_gas(tx, block))  # type: ignore[arg-type]
         except (ContractLogicError, TransactionFailed) as exc:
-            raise self._revert(exc, tx, call.label) from None
+            raise self.revert_error(exc, tx, call.label) from None
         return estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN
 
     def call(self, sender: str | None, call: Call, *, value: int = 0) -> bytes:
@@ -125,9 +125,9 @@ class TransactionSender:
         try:
             return bytes(self._rpc(lambda: self.w3.eth.call(tx, "pending")))  # type: ignore[arg-type]
         except (ContractLogicError, TransactionFailed) as exc:
-            raise self._revert(exc, tx, call.label) from None
+            raise self.revert_error(exc, tx, call.label) from None
 
-    def _revert(self, exc: Exception, tx: dict[str, Any], label: str) -> ContractRevert:
+    def revert_error(self, exc: Exception, tx: dict[str, Any], label: str) -> ContractRevert:
         """The decoded custom error behind a failed call. web3's eth-tester provider flattens revert data
         into a message, so on the embedded chain the call is replayed on eth-tester to get the raw bytes."""
         if isinstance(exc, ContractLogicError) and isinstance(exc.data, str):
@@ -280,7 +280,7 @@ class TransactionSender:
                 except (ContractLogicError, TransactionFailed) as exc:
                     # The embedded chain executes on submission and may refuse here.
                     self._nonces.pop(address, None)
-                    raise self._revert(exc, {"from": address, **tx}, call.label) from None
+                    raise self.revert_error(exc, {"from": address, **tx}, call.label) from None
                 except Exception as exc:
                     self._nonces.pop(address, None)
                     # A retried submission may have reached the node the first time: if the node knows
@@ -308,5 +308,5 @@ class TransactionSender:
         try:
             self._rpc(lambda: self.w3.eth.call(tx, receipt["blockNumber"] - 1))  # type: ignore[arg-type]
         except (ContractLogicError, TransactionFailed) as exc:
-            return self._revert(exc, tx, call.label)
+            return self.revert_error(exc, tx, call.label)
         return ContractRevert("OutOfGasOrUnknown", {"gasUsed": receipt["gasUsed"]}, "", call.label)

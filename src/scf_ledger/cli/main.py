@@ -119,10 +119,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
-    from scf_ledger.store.reconcile import reconcile
+    from scf_ledger.chain.gateways import Gateways
+    from scf_ledger.store.indexer.reconcile import reconcile
 
     chain, sessions = _open_store(args)
-    diffs = reconcile(chain, sessions)
+    diffs = reconcile(Gateways.of(chain), sessions)
     if args.json:
         print(json.dumps({"differences": [d.as_dict() for d in diffs]}, indent=2))
     else:

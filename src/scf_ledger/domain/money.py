@@ -10,14 +10,17 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from scf_ledger.domain.constants import (
+    BPS,
+    INSTALLMENT_COUNTS,
+    MAX_AMOUNT,
+    MAX_UINT256,
+    SCALE,
+    SECONDS_PER_DAY,
+    TOKEN_DECIMALS,
+    YEAR_360,
+)
 from scf_ledger.domain.errors import InvalidAmount, InvalidDate, InvalidPlan
-
-SCALE = 10**27
-BPS = 10_000
-SECONDS_PER_DAY = 86_400
-YEAR_360 = 360 * SECONDS_PER_DAY
-MAX_AMOUNT = 2**128 - 1
-INSTALLMENT_COUNTS = (1, 3, 6, 12, 24)
 
 
 def check_amount(name: str, value: int, *, maximum: int = MAX_AMOUNT) -> int:
@@ -154,7 +157,7 @@ class Allocation:
 def allocate(amount: int, penalty_owed: int, fee: int, paid: int) -> Allocation:
     """Splits a repayment: penalty, then fee, then principal. `paid` is fee + principal paid before."""
     for name, value in (("amount", amount), ("penalty_owed", penalty_owed), ("fee", fee), ("paid", paid)):
-        check_amount(name, value, maximum=2**256 - 1)
+        check_amount(name, value, maximum=MAX_UINT256)
     to_penalty = min(amount, penalty_owed)
     rest = amount - to_penalty
     to_fee = min(rest, max(fee - paid, 0))
@@ -200,7 +203,7 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
     return max(value - discount, 0)
 
 
-def format_units(amount: int, decimals: int = 6) -> str:
+def format_units(amount: int, decimals: int = TOKEN_DECIMALS) -> str:
     """Base units as a grouped decimal string (display only; never parsed back): 1234500000 -> 1,234.500000."""
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), 10**decimals)

@@ -154,6 +154,15 @@ class ClaimRow(_EventKeyed, Base):
     amount: Mapped[int] = mapped_column(BigInt)
 
 
+class DefaultRow(_EventKeyed, Base):
+    """A receivable marked Defaulted, with what was outstanding then (penalty, fee and principal)."""
+
+    __tablename__ = "defaults"
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    obligor: Mapped[str] = mapped_column(ADDRESS, index=True)
+    outstanding: Mapped[int] = mapped_column(BigInt)
+
+
 class FinancingRow(_EventKeyed, Base):
     __tablename__ = "financings"
     financier: Mapped[str] = mapped_column(ADDRESS, index=True)

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from scf_ledger.domain.constants import ZERO_ADDRESS
+from scf_ledger.domain.ledger import status_at as expected_status
 from scf_ledger.domain.money import paid_per_unit_scaled, price_for_units, value_of_units
 from scf_ledger.store.models import (
     ChainEvent,
@@ -24,8 +26,6 @@ from scf_ledger.store.models import (
     RiskDecisionRow,
     TransferRow,
 )
-from scf_ledger.store.projection import ZERO_ADDRESS
-from scf_ledger.store.reconcile import expected_status
 
 DAY = 86_400
 SEES_BOOK = ("platform", "gateway")  # they see every receivable

@@ -15,11 +15,11 @@ from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import FinancingCreate, OfferCreate, OfferOut
 from scf_ledger.api.service import Party, Service
 from scf_ledger.chain.client import Offer
+from scf_ledger.domain.constants import ZERO_ADDRESS
 from scf_ledger.store.models import HoldingRow, OfferRow
 
 router = APIRouter(prefix="/v1", tags=["financing"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-ZERO = "0x" + "00" * 20
 
 
 def offer_id(financier: str, nonce: int) -> str:
@@ -47,7 +47,7 @@ def _offer(row: OfferRow) -> Offer:
     return Offer(
         row.financier,
         row.receivable_id or 0,
-        row.obligor or ZERO,
+        row.obligor or ZERO_ADDRESS,
         row.rate_bps or 0,
         row.min_units or 0,
         row.max_units or 0,
@@ -93,7 +93,7 @@ def create_offer(
         offer = Offer(
             financier.address,
             int(body.receivable_id or 0),
-            body.obligor or ZERO,
+            body.obligor or ZERO_ADDRESS,
             body.rate_bps,
             int(body.min_units),
             int(body.max_units),

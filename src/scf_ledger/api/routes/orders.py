@@ -14,7 +14,8 @@ from scf_ledger.api.idempotency import idempotent
 from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import ConfirmOrder, DecisionOut, OrderCreate, OrderOut
 from scf_ledger.api.service import Party, Service
-from scf_ledger.chain.client import ACKNOWLEDGEMENT_FIELDS, OriginationRequest, receivable_id
+from scf_ledger.chain.client import ACKNOWLEDGEMENT_FIELDS, OriginationRequest
+from scf_ledger.domain.ids import receivable_id
 from scf_ledger.domain.risk import ApplicantProfile, BuyerHistory, GeoPoint, OrderRequest, PastOrder, RepaymentRecord
 from scf_ledger.store.models import CreditOrderRow, ReceivableRow, RiskDecisionRow
 

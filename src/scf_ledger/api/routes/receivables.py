@@ -14,10 +14,11 @@ from scf_ledger.api.idempotency import idempotent
 from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.schemas import TransferCreate
 from scf_ledger.api.service import Party, Service
-from scf_ledger.chain.client import Status
+from scf_ledger.domain.enums import Status
+from scf_ledger.domain.ledger import claimable as claimable_of
+from scf_ledger.domain.ledger import status_at as expected_status
 from scf_ledger.store import reports
 from scf_ledger.store.models import HoldingRow, ReceivableRow
-from scf_ledger.store.reconcile import claimable_of, expected_status
 
 router = APIRouter(prefix="/v1/receivables", tags=["receivables"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -15,9 +15,9 @@ from scf_ledger.api.problems import Problem, not_found
 from scf_ledger.api.routes.receivables import _parse_id
 from scf_ledger.api.schemas import LimitUpdate, RepaymentCreate
 from scf_ledger.api.service import Party, Service
-from scf_ledger.chain.client import receivable_id
+from scf_ledger.domain.ids import receivable_id
+from scf_ledger.domain.ledger import claimable as claimable_of
 from scf_ledger.store.models import CreditOrderRow, HoldingRow, ReceivableRow
-from scf_ledger.store.reconcile import claimable_of
 
 router = APIRouter(prefix="/v1", tags=["settlement"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -11,8 +11,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from scf_ledger.domain import money
+from scf_ledger.domain.constants import ZERO_ADDRESS
+from scf_ledger.domain.ids import receivable_id
+from scf_ledger.domain.ledger import is_repaid
 from scf_ledger.store.models import (
     ClaimRow,
+    DefaultRow,
     FinancingRow,
     HoldingRow,
     OfferRow,
@@ -23,7 +27,6 @@ from scf_ledger.store.models import (
     TransferRow,
 )
 
-ZERO_ADDRESS = "0x" + "00" * 20
 T = TypeVar("T")
 
 
@@ -41,7 +44,8 @@ class DecodedEvent:
     block_timestamp: int
     contract: str
     name: str
-    args: dict[str, Any]  # ints as ints, addresses checksummed, bytes as 0x hex
+    args: dict[str, Any]  # decoded (indexer/decoding.py): ints, checksummed addresses, bytes32 as 0x hex
+    stored_args: dict[str, Any]  # the same in their JSON form, as kept in chain_events
 
     @property
     def key(self) -> dict[str, Any]:
@@ -202,7 +206,7 @@ def apply_event(session: Session, ev: DecodedEvent) -> None:
         case "ReceivableLedger", "PenaltyAccrued":
             _receivable(session, int(a["id"])).penalty_accrued += int(a["amount"])
         case "ReceivableLedger", "ReceivableDefaulted":
-            _receivable(session, int(a["id"])).defaulted = True
+            _defaulted(session, ev)
         case "ReceivableLedger", "Claimed":
             _claimed(session, ev)
         case "ReceivableLedger", "DustSwept":
@@ -259,7 +263,7 @@ def _originated(session: Session, ev: DecodedEvent) -> None:
         )
     )
     for i in range(n):
-        token_id = (purchase_id << 8) | i
+        token_id = receivable_id(purchase_id, i)
         _cached(
             session,
             ReceivableRow,
@@ -327,9 +331,24 @@ def _claimed(session: Session, ev: DecodedEvent) -> None:
             f"claim of {amount} on {token_id} by {a['holder']}: read model says {holding.accrued_units}"
         )
     holding.accrued_units = 0
-    if receivable.paid == receivable.face + receivable.fee:
+    if is_repaid(receivable):
         receivable.dust += holding.residue
         holding.residue = 0
+
+
+def _defaulted(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    token_id = int(a["id"])
+    session.add(
+        DefaultRow(
+            **ev.key,
+            block_number=ev.block_number,
+            token_id=token_id,
+            obligor=a["obligor"],
+            outstanding=int(a["outstanding"]),
+        )
+    )
+    _receivable(session, token_id).defaulted = True
 
 
 def reset_projections(session: Session) -> None:
@@ -340,6 +359,7 @@ def reset_projections(session: Session) -> None:
         RepaymentRow,
         ClaimRow,
         FinancingRow,
+        DefaultRow,
         HoldingRow,
         ReceivableRow,
         PurchaseRow,

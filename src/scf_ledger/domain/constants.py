@@ -1,0 +1,17 @@
+"""The numbers every layer shares, defined once: units, scales, bounds and the calendar of the ledger."""
+
+from __future__ import annotations
+
+BPS = 10_000  # basis points in one
+SCALE = 10**27  # fixed-point scale of the paid-per-unit view (DESIGN §3)
+SECONDS_PER_DAY = 86_400
+YEAR_360 = 360 * SECONDS_PER_DAY  # ACT/360 day count of the financing discount
+
+MAX_AMOUNT = 2**128 - 1  # every amount of base units fits the contracts' uint128 accounting
+MAX_UINT256 = 2**256 - 1  # an unlimited ERC-20 allowance; "everything due" as a repay cap
+INSTALLMENT_COUNTS = (1, 3, 6, 12, 24)  # the plans the product sells
+
+TOKEN_DECIMALS = 6  # of the local settlement token
+UNIT = 10**TOKEN_DECIMALS  # one settlement token in base units
+
+ZERO_ADDRESS = "0x" + "00" * 20  # a mint's sender; "any receivable" in an obligor-level offer

@@ -1,0 +1,48 @@
+"""The ledger's enumerations, numbered as the contracts number them, and the API's roles."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Kind(IntEnum):
+    """A participant's kind in the registry (IParticipantRegistry.Kind)."""
+
+    NONE = 0
+    PLATFORM = 1
+    GATEWAY = 2
+    SUPPLIER = 3
+    FINANCIER = 4
+    OBLIGOR = 5
+
+
+class Status(IntEnum):
+    """A receivable's status (IReceivableLedger.Status). Repaid and Defaulted are terminal."""
+
+    ACTIVE = 0
+    OVERDUE = 1
+    DEFAULTED = 2
+    REPAID = 3
+
+    @property
+    def label(self) -> str:
+        """The lowercase name the API and reports use."""
+        return self.name.lower()
+
+
+class Role(StrEnum):
+    """What an API party is; each but the platform registers on-chain as the kind of the same name."""
+
+    PLATFORM = "platform"
+    GATEWAY = "gateway"
+    SUPPLIER = "supplier"
+    FINANCIER = "financier"
+    OBLIGOR = "obligor"
+
+    @property
+    def kind(self) -> Kind:
+        return Kind[self.name]
+
+
+# Roles that see every receivable of the book (the rest see what they hold or owe).
+BOOK_ROLES = frozenset({Role.PLATFORM, Role.GATEWAY})
