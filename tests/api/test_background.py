@@ -7,15 +7,15 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
-from scf_ledger.api.service import Service
+from scf_ledger.config import Settings
 from scf_ledger.domain.enums import Kind
+from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.models import ParticipantRow
 
 
 def test_background_indexer_follows_the_chain(tmp_path: Path) -> None:
-    service = Service(Settings(db_url=f"sqlite:///{tmp_path / 'scf.sqlite'}", index_interval=0.1))
+    service = Runtime.open(Settings(db_url=f"sqlite:///{tmp_path / 'scf.sqlite'}", index_interval=0.1))
     with TestClient(create_app(service, background_indexing=True)):
         outsider = "0x" + "cd" * 20
         address = service.chain.w3.to_checksum_address(outsider)

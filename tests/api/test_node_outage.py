@@ -8,13 +8,13 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
-from scf_ledger.api.service import Service
 from scf_ledger.chain.anvil import AnvilNode, free_port
 from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.connection import connect
 from scf_ledger.chain.keys import anvil_dev_account
+from scf_ledger.config import Settings
+from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.models import PartyRow
 
 
@@ -25,7 +25,7 @@ def test_node_outage_answers_503_then_recovers(tmp_path: Path) -> None:
         w3 = connect(node.url)
         ScfChain.deploy_new(w3, anvil_dev_account(0)).deployment.write(deployment)
         settings = Settings(rpc_url=node.url, deployment=str(deployment), db_url=f"sqlite:///{tmp_path / 'scf.sqlite'}")
-        service = Service(settings)
+        service = Runtime.open(settings)
         with TestClient(create_app(service, background_indexing=False)) as client:
             admin = {"Authorization": f"Bearer {service.admin_key}"}
             assert (

@@ -8,8 +8,7 @@ import io
 import pytest
 
 from scf_ledger.domain.money import format_units
-from tests.api.conftest import Api
-from tests.api.test_story import order
+from tests.utils.api import Api, order
 
 UNIT = 10**6
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
-from scf_ledger.api.service import Service
 from scf_ledger.chain.connection import time_travel
+from scf_ledger.config import Settings
+from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.indexer.reconcile import reconcile
 
 UNIT = 10**6
@@ -28,7 +28,7 @@ class ApiMachine(RuleBasedStateMachine):
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory(prefix="scf-stateful-")
         db = Path(self.tmp.name) / "scf.sqlite"
-        self.service = Service(Settings(db_url=f"sqlite:///{db}"))
+        self.service = Runtime.open(Settings(db_url=f"sqlite:///{db}"))
         self.client = TestClient(create_app(self.service, background_indexing=False))
         self.client.__enter__()
         self.keys = {"platform": self.service.admin_key or ""}

@@ -2,29 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-
 from scf_ledger.domain.constants import UNIT
-from tests.api.conftest import Api
-
-
-def doc() -> str:
-    return "0x" + secrets.token_hex(32)
-
-
-def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra: object) -> dict:
-    body = {
-        "buyer": api.addresses[buyer],
-        "supplier": api.addresses["tier1"],
-        "principal": str(principal),
-        "installments": 3,
-        "fee_bps": 100,
-        "document_hash": doc(),
-        "profile": {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60},
-        "login_hour": 14,
-        **extra,
-    }
-    return api.ok("POST", "/v1/orders", "gate", body)
+from tests.utils.api import Api, order
 
 
 def test_order_to_claims(api: Api) -> None:

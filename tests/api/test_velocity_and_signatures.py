@@ -11,21 +11,21 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fastapi.testclient import TestClient
 
-from scf_ledger.api.config import Settings
 from scf_ledger.api.idempotency import request_digest
 from scf_ledger.api.main import create_app
-from scf_ledger.api.service import Service
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.chain.sender import Call
+from scf_ledger.config import Settings
 from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
+from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.models import IdempotencyRow
-from tests.api.conftest import Api
+from tests.utils.api import Api
 
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Api]:
-    service = Service(Settings(db_url=f"sqlite:///{tmp_path / 'scf.sqlite'}"))
+    service = Runtime.open(Settings(db_url=f"sqlite:///{tmp_path / 'scf.sqlite'}"))
     with TestClient(create_app(service, background_indexing=False)) as client:
         api = Api(client, service, {"platform": service.admin_key or ""}, {"platform": service.platform.address})
         for name, kind in [("gate", "gateway"), ("tier1", "supplier"), ("bank", "financier"), ("buyer", "obligor")]:

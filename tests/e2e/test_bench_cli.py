@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.test_serve import ROOT
+from tests.utils.served import ROOT
 
 KEYS = (
     "gas.originate_per_installment",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scf_ledger.domain.money import format_units
-from tests.e2e.test_serve import ROOT, story_served
+from tests.utils.served import ROOT, story_served
 
 CHROMIUM = shutil.which("chromium")
 SHOTS = ROOT / "build" / "screenshots"

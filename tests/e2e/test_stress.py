@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_serve import served_on_anvil
+from tests.utils.served import served_on_anvil
 
 REQUESTS, OFFER_UNITS = 100, 40
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 
-ENGINES: list[Engine] = []
+from tests.utils.indexing import ENGINES
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from scf_ledger.sandbox import World, create_world
 from scf_ledger.store.db import upgrade
 from scf_ledger.store.indexer.reconcile import reconcile
 from scf_ledger.store.models import ChainEvent
-from tests.store.test_indexer import _chain_logs, _count, _sessions, index_command
+from tests.utils.indexing import chain_logs, count, index_command, sessions_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REORGS, KILLS_PER_ROUND = 5, 4
@@ -67,8 +67,8 @@ def test_twenty_kills_and_five_reorgs(tmp_path: Path, record_property: Callable[
         began = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
         recovery = time.perf_counter() - began
-        sessions = _sessions(db_url)
-        assert _count(sessions, ChainEvent) == _chain_logs(world)
+        sessions = sessions_for(db_url)
+        assert count(sessions, ChainEvent) == chain_logs(world)
         assert reconcile(world.gw, sessions) == []
     record_property("kills", kills)
     record_property("final_recovery_s", round(recovery, 2))

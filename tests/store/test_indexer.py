@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -22,62 +21,21 @@ from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.demo import Story, tell_story
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.sandbox import World, create_world, utc
-from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.indexer import ChainMismatch, Indexer
 from scf_ledger.store.indexer.reconcile import reconcile
 from scf_ledger.store.models import ChainEvent, ChainMeta, HoldingRow, RepaymentRow
-from tests.store.conftest import ENGINES
+from tests.utils.indexing import chain_logs, count, index_command, sessions_for
 
 START = utc(2027, 1, 31, 12)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _sessions(db_url: str) -> sessionmaker[Session]:
-    engine = make_engine(db_url)
-    ENGINES.append(engine)  # disposed after each test by tests/store/conftest.py
-    return session_factory(engine)
-
-
 def _indexer(world: World, db_url: str, **options: object) -> tuple[Indexer, sessionmaker[Session]]:
-    sessions = _sessions(db_url)
+    sessions = sessions_for(db_url)
     chain = world.chain
     indexer = Indexer(chain.w3, chain.deployment, chain.artifacts, sessions, run=chain.sender.run, **options)  # type: ignore[arg-type]
     indexer.ensure_chain()
     return indexer, sessions
-
-
-def _chain_logs(world: World) -> int:
-    chain = world.chain
-    logs = chain.sender.run(
-        lambda: chain.w3.eth.get_logs(
-            {
-                "fromBlock": chain.deployment.deployment_block,
-                "toBlock": "latest",
-                "address": list(chain.deployment.addresses.values()),
-            }
-        )
-    )
-    return len(logs)
-
-
-def index_command(rpc_url: str, deployment: Path, db_url: str, batch_blocks: int) -> list[str]:
-    """`scf index --until-synced` as a subprocess command line."""
-    target = ["--rpc-url", rpc_url, "--deployment", str(deployment), "--db-url", db_url]
-    return [
-        sys.executable,
-        "-m",
-        "scf_ledger.cli.main",
-        "index",
-        *target,
-        "--until-synced",
-        "--batch-blocks",
-        str(batch_blocks),
-    ]
-
-
-def _count(sessions: sessionmaker[Session], model: type) -> int:
-    with sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_lifecycle_is_indexed_and_reconciles_clean(db_url: str) -> None:
@@ -86,12 +44,12 @@ def test_lifecycle_is_indexed_and_reconciles_clean(db_url: str) -> None:
     indexer, sessions = _indexer(world, db_url, batch_blocks=25)
     indexer.run_until_synced()
     assert reconcile(world.gw, sessions) == []
-    assert _count(sessions, ChainEvent) == _chain_logs(world)
-    assert _count(sessions, RepaymentRow) == 5  # the demo story: 300, 100, the rest, installment 2, recovery
+    assert count(sessions, ChainEvent) == chain_logs(world)
+    assert count(sessions, RepaymentRow) == 5  # the demo story: 300, 100, the rest, installment 2, recovery
     # A second indexer on the same database (a restart) finds nothing new and writes nothing twice.
     again, _ = _indexer(world, db_url)
     assert again.run_until_synced() == 0
-    assert _count(sessions, ChainEvent) == _chain_logs(world)
+    assert count(sessions, ChainEvent) == chain_logs(world)
 
 
 def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:
@@ -101,7 +59,7 @@ def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:
     tell_story(Story(world))  # more blocks while the indexer is "down"
     second, _ = _indexer(world, db_url, batch_blocks=10)
     second.run_until_synced()
-    assert _count(sessions, ChainEvent) == _chain_logs(world)
+    assert count(sessions, ChainEvent) == chain_logs(world)
     assert reconcile(world.gw, sessions) == []
 
 
@@ -126,7 +84,7 @@ def _reorg(world: World, db_url: str, record_property: Callable[[str, object], N
     world.transfer(s1, s2, ids[0], 100 * UNIT)
     world.claim(s1, ids[0])
     indexer.run_until_synced()
-    assert _count(sessions, RepaymentRow) == 1
+    assert count(sessions, RepaymentRow) == 1
 
     revert(world.w3, fork)  # the chain forgets those blocks ...
     world.chain.sender.resync_nonce()
@@ -172,13 +130,13 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
         tell_story(Story(world))
         deployment = tmp_path / "deployment.json"
         world.chain.deployment.write(deployment)
-        total = _chain_logs(world)
+        total = chain_logs(world)
         head = world.w3.eth.block_number
         command = index_command(node.url, deployment, db_url, batch_blocks=20)
         slow = subprocess.Popen([*command, "--pause-per-event-ms", "15"], cwd=ROOT, stderr=subprocess.DEVNULL)
-        sessions = _sessions(db_url)
+        sessions = sessions_for(db_url)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _count(sessions, ChainEvent) == 0:
+        while time.monotonic() < deadline and count(sessions, ChainEvent) == 0:
             time.sleep(0.05)
         time.sleep(0.4)  # well inside a batch: 20 blocks of events at 15 ms per event
         os.kill(slow.pid, signal.SIGKILL)
@@ -195,7 +153,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_duplicates_nothing(
         began = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
         recovery = time.perf_counter() - began
-        assert _count(sessions, ChainEvent) == total
+        assert count(sessions, ChainEvent) == total
         assert reconcile(world.gw, sessions) == []
         record_property("recovery_s", round(recovery, 3))
         assert recovery < 120

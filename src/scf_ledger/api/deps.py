@@ -1,4 +1,4 @@
-"""Dependencies: the service, the calling party (from its API key), and role checks."""
+"""Dependencies, declared once: the runtime, the calling party (from its API key), and the roles."""
 
 from __future__ import annotations
 
@@ -7,33 +7,57 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from scf_ledger.api.problems import Problem
-from scf_ledger.api.service import Party, Service
+from scf_ledger.domain.enums import Role
+from scf_ledger.services.errors import Forbidden, Unauthorized
+from scf_ledger.services.runtime import Party, Runtime
 
 
-def get_service(request: Request) -> Service:
-    return request.app.state.service  # type: ignore[no-any-return]
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-ServiceDep = Annotated[Service, Depends(get_service)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def current_party(service: ServiceDep, authorization: Annotated[str | None, Header()] = None) -> Party:
+def bearer_key(authorization: str | None) -> str | None:
+    """The API key of an `Authorization: Bearer <key>` header."""
     if not authorization or not authorization.startswith("Bearer "):
-        raise Problem(401, "Unauthorized", "send your API key as `Authorization: Bearer <key>`")
-    party = service.party_for_key(authorization.removeprefix("Bearer ").strip())
+        return None
+    return authorization.removeprefix("Bearer ").strip()
+
+
+def current_party(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Party:
+    key = bearer_key(authorization)
+    if key is None:
+        raise Unauthorized("Unauthorized", "send your API key as `Authorization: Bearer <key>`")
+    party = rt.party_for_key(key)
     if party is None:
-        raise Problem(401, "Unauthorized", "this API key is unknown or revoked")
+        raise Unauthorized("Unauthorized", "this API key is unknown or revoked")
     return party
 
 
 PartyDep = Annotated[Party, Depends(current_party)]
 
 
-def role(*allowed: str) -> Callable[[Party], Party]:
+def _only(*allowed: Role) -> Callable[[Party], Party]:
     def check(party: PartyDep) -> Party:
         if party.role not in allowed:
-            raise Problem(403, "Forbidden", f"only a {' or '.join(allowed)} may do this; you are a {party.role}")
+            raise Forbidden("Forbidden", f"only a {' or '.join(allowed)} may do this; you are a {party.role}")
         return party
 
     return check
+
+
+PlatformDep = Annotated[Party, Depends(_only(Role.PLATFORM))]
+GatewayDep = Annotated[Party, Depends(_only(Role.GATEWAY))]
+FinancierDep = Annotated[Party, Depends(_only(Role.FINANCIER))]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Replays the stored response of an earlier request with it"),
+    ] = None,
+) -> str | None:
+    """Documents the header on every POST; `IdempotentRoute` reads and enforces it."""
+    return key

@@ -1,4 +1,4 @@
-"""The FastAPI application."""
+"""The FastAPI application: the /v1 API, and the dashboard's pages at /."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from scf_ledger.api import problems
 from scf_ledger.api.routes import market, orders, participants, receivables, reports, settlement, system
-from scf_ledger.api.service import Service
+from scf_ledger.services.runtime import Runtime
 from scf_ledger.web import pages
+
+API_PREFIX = "/v1"
 
 
 class RequestCounter:
@@ -29,26 +31,38 @@ class RequestCounter:
             return dict(self._counts)
 
 
-def create_app(service: Service, *, background_indexing: bool = True) -> FastAPI:
+def route_template(request: Request) -> str:
+    """The matched route's path template with the prefix it was included under ("/v1/orders/{order_id}")."""
+    route = request.scope.get("route")
+    if route is None:
+        return "unmatched"
+    included = request.scope.get("fastapi", {}).get("included_router")
+    prefix = included.include_context.prefix if included is not None else ""
+    return prefix + str(getattr(route, "path", ""))
+
+
+def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if background_indexing:
-            service.start_background_indexing()
+            rt.start_background_indexing()
         yield
-        service.close()
+        rt.close()
 
     app = FastAPI(title="scf-ledger", version="0.1.0", lifespan=lifespan, docs_url="/docs")
-    app.state.service = service
-    service.metrics = RequestCounter()  # type: ignore[attr-defined]
+    app.state.runtime = rt
+    app.state.metrics = RequestCounter()
     problems.install(app)
-    for module in (participants, orders, receivables, market, settlement, system, reports, pages):
-        app.include_router(module.router)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (participants, orders, receivables, market, settlement, system, reports):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(pages.router)
 
     @app.middleware("http")
     async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        route = request.scope.get("route")
-        service.metrics.add(getattr(route, "path", "unmatched"), response.status_code)  # type: ignore[attr-defined]
+        app.state.metrics.add(route_template(request), response.status_code)
         return response
 
     return app

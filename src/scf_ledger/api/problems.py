@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scf_ledger.chain.errors import ContractRevert, TransactionTimeout
 from scf_ledger.domain.errors import DomainError
+from scf_ledger.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
 
 PROBLEM = "application/problem+json"
 BASE = "https://scf-ledger.dev/problems/"
@@ -32,18 +33,32 @@ CONFLICTS = {
 }
 
 
+# The status of each kind of service error.
+SERVICE_STATUS: dict[type[ServiceError], int] = {
+    Invalid: 422,
+    Conflict: 409,
+    Forbidden: 403,
+    Unauthorized: 401,
+    NotFound: 404,
+}
+
+
 class Problem(Exception):
-    """Raised by routes and services for an error the caller should see."""
+    """Raised by the API layer itself for an error the caller should see (services raise ServiceError)."""
 
     def __init__(self, status: int, title: str, detail: str, slug: str | None = None, **extra: Any) -> None:
         self.status, self.title, self.detail = status, title, detail
-        self.slug = slug or title.lower().replace(" ", "-")
+        self.slug = slug or slug_of(title)
         self.extra = extra
         super().__init__(detail)
 
 
-def not_found(what: str, key: object) -> Problem:
-    return Problem(404, "Not found", f"no {what} {key} visible to you")
+def slug_of(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def service_status(exc: ServiceError) -> int:
+    return next((status for kind, status in SERVICE_STATUS.items() if isinstance(exc, kind)), 422)
 
 
 def _plain(value: Any) -> Any:
@@ -78,6 +93,10 @@ def install(app: FastAPI) -> None:
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
 
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(service_status(exc), exc.title, exc.detail, slug_of(exc.title))
+
     @app.exception_handler(ContractRevert)
     async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
         p = contract_problem(exc)
@@ -99,7 +118,7 @@ def install(app: FastAPI) -> None:
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
             exc.status_code, "Error"
         )
-        return problem_response(exc.status_code, title, str(exc.detail), title.lower().replace(" ", "-"))
+        return problem_response(exc.status_code, title, str(exc.detail), slug_of(title))
 
     @app.exception_handler(TransactionTimeout)
     async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:

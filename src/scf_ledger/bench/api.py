@@ -16,14 +16,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from scf_ledger.api.config import Settings
 from scf_ledger.api.main import create_app
-from scf_ledger.api.service import Service
 from scf_ledger.chain.anvil import free_port
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.sender import Call
+from scf_ledger.config import Settings
 from scf_ledger.domain.constants import ZERO_ADDRESS
 from scf_ledger.domain.enums import Kind
+from scf_ledger.services.runtime import Runtime
 
 UNIT = 10**6
 
@@ -50,7 +50,7 @@ def measure_api(
     rpc_url: str, deployment_file: Path, samples: int = 50, log: Callable[[str], None] = lambda _: None
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        service = Service(
+        service = Runtime.open(
             Settings(rpc_url=rpc_url, deployment=str(deployment_file), db_url=f"sqlite:///{tmp}/api.sqlite")
         )
         port = free_port()
@@ -67,7 +67,7 @@ def measure_api(
             thread.join(timeout=10)
 
 
-def _measure(service: Service, base: str, samples: int, log: Callable[[str], None]) -> dict[str, float]:
+def _measure(service: Runtime, base: str, samples: int, log: Callable[[str], None]) -> dict[str, float]:
     http = httpx.Client(base_url=base, timeout=60)
     admin = {"Authorization": f"Bearer {service.admin_key}"}
 

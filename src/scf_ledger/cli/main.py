@@ -139,9 +139,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from scf_ledger.api.config import Settings
     from scf_ledger.api.main import create_app
-    from scf_ledger.api.service import Service
+    from scf_ledger.config import Settings
+    from scf_ledger.services.runtime import Runtime
 
     overrides = {
         k: v
@@ -159,7 +159,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise ConfigurationError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    service = Service(settings)
+    service = Runtime.open(settings)
     where = "a fresh embedded chain" if service.embedded else settings.rpc_url
     print(f"scf serve: chain {service.chain.deployment.chain_id} ({where}), database {_redact(service.db_url)}")
     if service.admin_key:

@@ -3,20 +3,20 @@ risk decisions. What a party sees: a holder its units, an obligor its debts, the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scf_ledger.domain.constants import ZERO_ADDRESS
-from scf_ledger.domain.ledger import status_at as expected_status
+from scf_ledger.domain import ledger
+from scf_ledger.domain.constants import BPS, SECONDS_PER_DAY, ZERO_ADDRESS
+from scf_ledger.domain.enums import BOOK_ROLES, Role, Status
 from scf_ledger.domain.money import paid_per_unit_scaled, price_for_units, value_of_units
 from scf_ledger.store.models import (
-    ChainEvent,
     ClaimRow,
     CreditOrderRow,
+    DefaultRow,
     FinancingRow,
     HoldingRow,
     ParticipantRow,
@@ -27,8 +27,6 @@ from scf_ledger.store.models import (
     TransferRow,
 )
 
-DAY = 86_400
-SEES_BOOK = ("platform", "gateway")  # they see every receivable
 AGING_BUCKETS = (("current", 0), ("1-30", 30), ("31-60", 60), ("61-90", 90), ("over 90", None))
 
 
@@ -47,17 +45,73 @@ class Position:
     value_today: int  # the outstanding discounted to now at the report's rate
     days_past_due: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            k: str(v) if isinstance(v, int) and k not in ("installment", "due_date", "days_past_due") else v
-            for k, v in asdict(self).items()
-        }
+
+@dataclass(frozen=True)
+class AgingBucket:
+    bucket: str
+    receivables: int
+    outstanding: int
 
 
-def positions(session: Session, address: str, role: str, now: int, rate_bps: int) -> list[Position]:
-    if role in SEES_BOOK or role == "obligor":
+@dataclass(frozen=True)
+class CashflowMonth:
+    month: str  # YYYY-MM, or "overdue" / "defaulted"
+    amount: int
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    obligor: str
+    limit: int
+    exposure: int
+    utilisation_bps: int | None
+    frozen: bool
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    order_id: str
+    buyer: str
+    principal: int
+    outcome: str
+    score: int
+    band: str
+    reason_codes: list[str]
+    config_version: str
+
+
+@dataclass(frozen=True)
+class LineageStep:
+    """One event of a receivable's life; the fields of its kind are set, the rest are None."""
+
+    kind: str
+    tx_hash: str
+    block: int
+    obligor: str | None = None
+    originator: str | None = None
+    face: int | None = None
+    fee: int | None = None
+    due_date: int | None = None
+    financier: str | None = None
+    seller: str | None = None
+    sender: str | None = None
+    holder: str | None = None
+    payer: str | None = None
+    receiver: str | None = None
+    units: int | None = None
+    price: int | None = None
+    value: int | None = None
+    amount: int | None = None
+    to_penalty: int | None = None
+    to_fee: int | None = None
+    to_principal: int | None = None
+
+
+def positions(session: Session, address: str, role: Role, now: int, rate_bps: int) -> list[Position]:
+    """What the caller has: a holder its units, an obligor its debts, the platform and gateway the book."""
+    if role in BOOK_ROLES or role == Role.OBLIGOR:
         query = select(ReceivableRow).order_by(ReceivableRow.token_id)
-        if role == "obligor":
+        if role == Role.OBLIGOR:
             query = query.where(ReceivableRow.obligor == address)
         return [_owed(r, now) for r in session.scalars(query)]
     query = (
@@ -70,11 +124,11 @@ def positions(session: Session, address: str, role: str, now: int, rate_bps: int
 
 
 def _days_past_due(due: int, now: int) -> int:
-    return max((now - due) // DAY, 0)
+    return max((now - due) // SECONDS_PER_DAY, 0)
 
 
 def _owed(r: ReceivableRow, now: int) -> Position:
-    owed = r.face + r.fee - r.paid
+    owed = ledger.owed(r)
     return _position(r, now, r.face, owed, owed)
 
 
@@ -85,26 +139,26 @@ def _held(r: ReceivableRow, units: int, now: int, rate_bps: int) -> Position:
 
 
 def _position(r: ReceivableRow, now: int, units: int, outstanding: int, value_today: int) -> Position:
-    status = expected_status(r, now).name.lower()
+    status = ledger.status_at(r, now).label
     days = _days_past_due(r.due_date, now)
     return Position(
         r.token_id, r.purchase_id, r.installment, r.obligor, r.due_date, status, units, outstanding, value_today, days
     )
 
 
-def aging(items: list[Position]) -> list[dict[str, Any]]:
+def aging(items: list[Position]) -> list[AgingBucket]:
     """Outstanding amounts by days past due; repaid positions are left out."""
     rows = {name: [0, 0] for name, _ in AGING_BUCKETS}
     for p in items:
-        if p.outstanding == 0 or p.status == "repaid":
+        if p.outstanding == 0 or p.status == Status.REPAID.label:
             continue
         name = next(n for n, upto in AGING_BUCKETS if upto is None or p.days_past_due <= upto)
         rows[name][0] += 1
         rows[name][1] += p.outstanding
-    return [{"bucket": name, "receivables": n, "outstanding": str(amount)} for name, (n, amount) in rows.items()]
+    return [AgingBucket(name, n, amount) for name, (n, amount) in rows.items()]
 
 
-def cashflow(items: list[Position], now: int) -> list[dict[str, Any]]:
+def cashflow(items: list[Position], now: int) -> list[CashflowMonth]:
     """Expected inflows (a holder) or outflows (an obligor) by month of the due date; what is already overdue
     and what has defaulted are listed apart rather than projected into a month."""
     months: dict[str, int] = {}
@@ -112,99 +166,76 @@ def cashflow(items: list[Position], now: int) -> list[dict[str, Any]]:
     for p in items:
         if p.outstanding == 0:
             continue
-        if p.status == "defaulted":
+        if p.status == Status.DEFAULTED.label:
             defaulted += p.outstanding
         elif p.due_date < now:
             overdue += p.outstanding
         else:
             month = datetime.fromtimestamp(p.due_date, UTC).strftime("%Y-%m")
             months[month] = months.get(month, 0) + p.outstanding
-    rows = [{"month": m, "amount": str(a)} for m, a in sorted(months.items())]
-    return [{"month": "overdue", "amount": str(overdue)}, *rows, {"month": "defaulted", "amount": str(defaulted)}]
+    rows = [CashflowMonth(m, a) for m, a in sorted(months.items())]
+    return [CashflowMonth("overdue", overdue), *rows, CashflowMonth("defaulted", defaulted)]
 
 
-def lineage(session: Session, token_id: int) -> list[dict[str, Any]]:
+def lineage(session: Session, token_id: int) -> list[LineageStep]:
     """Every event of one receivable in chain order: origination, transfers and splits, financing,
     repayments, default and claims, each with its transaction hash and block."""
-    steps: list[tuple[int, int, int, dict[str, Any]]] = []
-
-    def add(row: Any, position: int, kind: str, **details: Any) -> None:
-        fields = {k: str(v) if isinstance(v, int) else v for k, v in details.items()}
-        steps.append(
-            (
-                row.block_number,
-                row.log_index,
-                position,
-                {"kind": kind, "tx_hash": row.tx_hash, "block": row.block_number, **fields},
-            )
-        )
-
     receivable = session.get(ReceivableRow, token_id)
     if receivable is None:
         return []
+    steps: list[tuple[tuple[int, int, int], LineageStep]] = []
     purchase = session.get(PurchaseRow, receivable.purchase_id)
     if purchase is not None:
-        steps.append(
-            (
-                purchase.block_number,
-                -1,
-                0,
-                {
-                    "kind": "origination",
-                    "tx_hash": purchase.tx_hash,
-                    "block": purchase.block_number,
-                    "obligor": purchase.obligor,
-                    "originator": purchase.originator,
-                    "face": str(receivable.face),
-                    "fee": str(receivable.fee),
-                    "due_date": receivable.due_date,
-                },
-            )
+        origination = LineageStep(
+            "origination",
+            purchase.tx_hash,
+            purchase.block_number,
+            obligor=purchase.obligor,
+            originator=purchase.originator,
+            face=receivable.face,
+            fee=receivable.fee,
+            due_date=receivable.due_date,
         )
+        steps.append(((purchase.block_number, -1, 0), origination))
+
+    def add(row: TransferRow | FinancingRow | RepaymentRow | ClaimRow | DefaultRow, step: LineageStep) -> None:
+        steps.append(((row.block_number, row.log_index, getattr(row, "position", 0)), step))
+
     for t in session.scalars(select(TransferRow).where(TransferRow.token_id == token_id)):
         kind = "mint" if t.sender == ZERO_ADDRESS else "transfer"
-        add(t, t.position, kind, sender=t.sender, receiver=t.receiver, units=t.units)
+        add(t, LineageStep(kind, t.tx_hash, t.block_number, sender=t.sender, receiver=t.receiver, units=t.units))
     for f in session.scalars(select(FinancingRow).where(FinancingRow.token_id == token_id)):
-        add(f, 0, "financing", financier=f.financier, seller=f.seller, units=f.units, price=f.price, value=f.value)
+        fields = {"financier": f.financier, "seller": f.seller, "units": f.units, "price": f.price, "value": f.value}
+        add(f, LineageStep("financing", f.tx_hash, f.block_number, **fields))
     for r in session.scalars(select(RepaymentRow).where(RepaymentRow.token_id == token_id)):
-        add(
-            r,
-            0,
-            "repayment",
-            payer=r.payer,
-            amount=r.amount,
-            to_penalty=r.to_penalty,
-            to_fee=r.to_fee,
-            to_principal=r.to_principal,
-        )
+        split = {"to_penalty": r.to_penalty, "to_fee": r.to_fee, "to_principal": r.to_principal}
+        add(r, LineageStep("repayment", r.tx_hash, r.block_number, payer=r.payer, amount=r.amount, **split))
     for c in session.scalars(select(ClaimRow).where(ClaimRow.token_id == token_id)):
-        add(c, 0, "claim", holder=c.holder, receiver=c.receiver, amount=c.amount)
-    defaults = select(ChainEvent).where(ChainEvent.name == "ReceivableDefaulted")
-    for e in session.scalars(defaults):
-        if int(e.args.get("id", -1)) == token_id:
-            add(e, 0, "default")
-    return [step for *_, step in sorted(steps, key=lambda s: s[:3])]
+        add(c, LineageStep("claim", c.tx_hash, c.block_number, holder=c.holder, receiver=c.receiver, amount=c.amount))
+    for d in session.scalars(select(DefaultRow).where(DefaultRow.token_id == token_id)):
+        add(d, LineageStep("default", d.tx_hash, d.block_number))
+    return [step for _, step in sorted(steps, key=lambda s: s[0])]
 
 
-def credit_lines(session: Session) -> list[dict[str, Any]]:
+def credit_lines(session: Session) -> list[CreditLine]:
     rows = session.scalars(
         select(ParticipantRow)
         .where(or_(ParticipantRow.credit_limit > 0, ParticipantRow.exposure > 0))
         .order_by(ParticipantRow.address)
     )
     return [
-        {
-            "obligor": p.address,
-            "limit": str(p.credit_limit),
-            "exposure": str(p.exposure),
-            "utilisation_bps": p.exposure * 10_000 // p.credit_limit if p.credit_limit else None,
-            "frozen": p.frozen,
-        }
+        CreditLine(
+            p.address,
+            p.credit_limit,
+            p.exposure,
+            p.exposure * BPS // p.credit_limit if p.credit_limit else None,
+            p.frozen,
+        )
         for p in rows
     ]
 
 
-def risk_decisions(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+def risk_decisions(session: Session, limit: int = 50) -> list[DecisionSummary]:
     query = (
         select(RiskDecisionRow, CreditOrderRow)
         .join(CreditOrderRow, CreditOrderRow.id == RiskDecisionRow.order_id)
@@ -212,15 +243,8 @@ def risk_decisions(session: Session, limit: int = 50) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [
-        {
-            "order_id": d.order_id,
-            "buyer": o.buyer,
-            "principal": str(o.principal),
-            "outcome": d.outcome,
-            "score": d.score,
-            "band": d.band,
-            "reason_codes": list(d.reason_codes),
-            "config_version": d.config_version,
-        }
+        DecisionSummary(
+            d.order_id, o.buyer, o.principal, d.outcome, d.score, d.band, list(d.reason_codes), d.config_version
+        )
         for d, o in session.execute(query).tuples()
     ]

@@ -9,15 +9,12 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
 
-from scf_ledger.api.deps import ServiceDep
-from scf_ledger.api.problems import Problem
-from scf_ledger.api.routes.receivables import receivable_lineage
-from scf_ledger.api.routes.reports import portfolio
-from scf_ledger.api.service import Party, Service
+from scf_ledger.api.deps import RuntimeDep
 from scf_ledger.domain.money import format_units
-from scf_ledger.store.models import PartyRow
+from scf_ledger.services import parties, receivables, reports
+from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.web.charts import Bar, bar_chart
 
 router = APIRouter(include_in_schema=False)
@@ -32,9 +29,9 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
 
 
-def _party(request: Request, service: Service) -> Party | None:
+def _party(request: Request, rt: Runtime) -> Party | None:
     key = request.cookies.get(COOKIE)
-    return service.party_for_key(key) if key else None
+    return rt.party_for_key(key) if key else None
 
 
 def _login(message: str = "", status: int = 401) -> HTMLResponse:
@@ -42,11 +39,11 @@ def _login(message: str = "", status: int = 401) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, service: ServiceDep) -> Response:
-    party = _party(request, service)
+def dashboard(request: Request, rt: RuntimeDep) -> Response:
+    party = _party(request, rt)
     if party is None:
         return _login("Your key is unknown or revoked: log in again." if request.cookies.get(COOKIE) else "")
-    data = portfolio(service, party)
+    data = reports.portfolio(rt, party).model_dump(mode="json")
     aging_chart = bar_chart(
         "Aging: outstanding by days past due",
         [Bar(r["bucket"], int(r["outstanding"]), AGING_TONE[r["bucket"]]) for r in data["aging"]],
@@ -61,17 +58,17 @@ def dashboard(request: Request, service: ServiceDep) -> Response:
         "dashboard.html",
         data=data,
         party=party,
-        names=_names(service),
+        names=parties.names(rt),
         aging_chart=aging_chart,
         cashflow_chart=cashflow_chart,
     )
 
 
 @router.post("/login")
-async def login(request: Request, service: ServiceDep) -> Response:
+async def login(request: Request, rt: RuntimeDep) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("api_key") or [""])[0].strip()
-    if not key or service.party_for_key(key) is None:
+    if not key or rt.party_for_key(key) is None:
         return _login("That API key is unknown or revoked.")
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https")
@@ -86,32 +83,25 @@ def logout() -> Response:
 
 
 @router.get("/receivables/{receivable_id}", response_class=HTMLResponse)
-def receivable_page(receivable_id: str, request: Request, service: ServiceDep) -> Response:
-    party = _party(request, service)
+def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Response:
+    party = _party(request, rt)
     if party is None:
         return _login()
     try:
-        steps = receivable_lineage(receivable_id, service, party)
-    except Problem as problem:  # unknown, malformed, or another party's: the same not-found page
-        return _page(
-            "not_found.html", 404 if problem.status in (404, 422) else problem.status, what=receivable_id, party=party
-        )
-    return _page("receivable.html", receivable_id=receivable_id, steps=_readable(service, steps["steps"]), party=party)
+        lineage = receivables.lineage(rt, party, receivables.parse_id(receivable_id))
+    except (NotFound, Invalid):  # unknown, malformed, or another party's: the same not-found page
+        return _page("not_found.html", 404, what=receivable_id, party=party)
+    steps = lineage.model_dump(mode="json", exclude_none=True)["steps"]
+    return _page("receivable.html", receivable_id=receivable_id, steps=_readable(rt, steps), party=party)
 
 
 MONEY_FIELDS = {"face", "fee", "units", "price", "value", "amount", "to_penalty", "to_fee", "to_principal"}
 SHOWN_ELSEWHERE = {"kind", "block", "tx_hash"}
 
 
-def _names(service: Service) -> dict[str, str]:
-    """Party names by address, for people to read instead of addresses."""
-    with service.sessions() as session:
-        return dict(session.execute(select(PartyRow.address, PartyRow.name)).tuples().all())
-
-
-def _readable(service: Service, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _readable(rt: Runtime, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each step with its details for people: parties by name, amounts in sUSD, dates as days."""
-    names = _names(service)
+    names = parties.names(rt)
 
     def who(address: str) -> str:
         return names.get(address, address[:10] + "…")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,17 +13,6 @@ from tests.utils.strategies import price_inputs
 
 MAX = money.MAX_AMOUNT
 DAY = money.SECONDS_PER_DAY
-
-
-def test_domain_imports_no_chain_web_or_database() -> None:
-    import subprocess
-
-    code = (
-        "import sys, scf_ledger.domain.money, scf_ledger.domain.errors;"
-        "bad = [m for m in ('web3', 'fastapi', 'sqlalchemy', 'eth_account') if m in sys.modules];"
-        "assert not bad, bad"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # SCHEDULE

@@ -29,7 +29,7 @@ class ApplicantProfile:
     age: int | None = None
     monthly_income: int | None = None  # settlement base units
     employment_months: int | None = None
-    # Category codes of the applicant's file, as in the fitted scorecard (see data/germancredit/engine-spec.toml).
+    # Category codes of the applicant's file, as in the fitted scorecard (see data/engine-spec.toml).
     credit_history: str | None = None  # none_taken, all_paid_here, paid_duly, delayed, critical
     savings: str | None = None  # unknown, lt_100, 100_500, 500_1000, ge_1000 (whole sUSD)
     housing: str | None = None  # own, rent, free

@@ -59,14 +59,7 @@ def prefetch(session: Session, events: list[DecodedEvent]) -> None:
     """Loads, with one SELECT per table, the rows a batch of events will touch: its receivables, their
     holdings and its participants. Keys looked up and not found are remembered as absent, so applying the
     batch issues no SELECT per event."""
-    token_ids: set[int] = set()
-    addresses: set[str] = set()
-    for ev in events:
-        for name, value in ev.args.items():
-            if name in ("id", "ids"):
-                token_ids.update(int(v) for v in (value if isinstance(value, list) else [value]))
-            elif isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-                addresses.add(value)
+    token_ids, addresses = _keys(events)
     cache: dict[tuple[type, Any], Any] = session.info.setdefault("projection_cache", {})
     with session.no_autoflush:
         for chunk in _chunks(sorted(token_ids)):
@@ -83,6 +76,19 @@ def prefetch(session: Session, events: list[DecodedEvent]) -> None:
                 cache[(ParticipantRow, participant.address)] = participant
             for address in chunk:
                 cache.setdefault((ParticipantRow, address), ABSENT)
+
+
+def _keys(events: list[DecodedEvent]) -> tuple[set[int], set[str]]:
+    """The token ids and addresses a batch of events names."""
+    token_ids: set[int] = set()
+    addresses: set[str] = set()
+    for ev in events:
+        for name, value in ev.args.items():
+            if name in ("id", "ids"):
+                token_ids.update(int(v) for v in (value if isinstance(value, list) else [value]))
+            elif isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+                addresses.add(value)
+    return token_ids, addresses
 
 
 def _chunks(keys: list[Any], size: int = 500) -> list[list[Any]]:
@@ -183,54 +189,54 @@ def _move_units(
 
 
 def apply_event(session: Session, ev: DecodedEvent) -> None:
-    """Updates the projections for one event. Events must come in chain order."""
+    """Updates the projections for one event. Events must come in chain order; events with no projection
+    (roles, pauses, terms, fees withdrawn, token transfers) are kept in chain_events only."""
+    handler = _HANDLERS.get((ev.contract, ev.name))
+    if handler is not None:
+        handler(session, ev)
+
+
+def _transfer_single(session: Session, ev: DecodedEvent) -> None:
     a = ev.args
-    match ev.contract, ev.name:
-        case "ParticipantRegistry", "ParticipantRegistered":
-            _participant(session, a["account"]).kind = int(a["kind"])
-        case "ParticipantRegistry", "CreditLimitSet":
-            _participant(session, a["obligor"]).credit_limit = int(a["newLimit"])
-        case "ParticipantRegistry", "FrozenSet":
-            _participant(session, a["account"]).frozen = bool(a["frozen"])
-        case "ParticipantRegistry", "BlacklistedSet":
-            _participant(session, a["account"]).blacklisted = bool(a["blacklisted"])
-        case "ReceivableLedger", "PurchaseOriginated":
-            _originated(session, ev)
-        case "ReceivableLedger", "TransferSingle":
-            _move_units(session, ev, int(a["id"]), a["from"], a["to"], int(a["value"]), 0)
-        case "ReceivableLedger", "TransferBatch":
-            for position, (token_id, units) in enumerate(zip(a["ids"], a["values"], strict=True)):
-                _move_units(session, ev, int(token_id), a["from"], a["to"], int(units), position)
-        case "ReceivableLedger", "Repayment":
-            _repaid(session, ev)
-        case "ReceivableLedger", "PenaltyAccrued":
-            _receivable(session, int(a["id"])).penalty_accrued += int(a["amount"])
-        case "ReceivableLedger", "ReceivableDefaulted":
-            _defaulted(session, ev)
-        case "ReceivableLedger", "Claimed":
-            _claimed(session, ev)
-        case "ReceivableLedger", "DustSwept":
-            receivable = _receivable(session, int(a["id"]))
-            receivable.dust -= int(a["amount"]) * receivable.face
-        case "FinancingMarket", "OfferAccepted":
-            session.add(
-                FinancingRow(
-                    **ev.key,
-                    block_number=ev.block_number,
-                    financier=a["financier"],
-                    nonce=int(a["nonce"]),
-                    seller=a["seller"],
-                    token_id=int(a["id"]),
-                    units=int(a["units"]),
-                    value=int(a["value"]),
-                    price=int(a["price"]),
-                )
-            )
-            _offer(session, a["financier"], int(a["nonce"])).filled_units += int(a["units"])
-        case "FinancingMarket", "OfferCancelled":
-            _offer(session, a["financier"], int(a["nonce"])).cancelled = True
-        case _:
-            pass  # kept in chain_events only: roles, pauses, terms, fees withdrawn, token transfers
+    _move_units(session, ev, int(a["id"]), a["from"], a["to"], int(a["value"]), 0)
+
+
+def _transfer_batch(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    for position, (token_id, units) in enumerate(zip(a["ids"], a["values"], strict=True)):
+        _move_units(session, ev, int(token_id), a["from"], a["to"], int(units), position)
+
+
+def _dust_swept(session: Session, ev: DecodedEvent) -> None:
+    receivable = _receivable(session, int(ev.args["id"]))
+    receivable.dust -= int(ev.args["amount"]) * receivable.face
+
+
+def _offer_accepted(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    session.add(
+        FinancingRow(
+            **ev.key,
+            block_number=ev.block_number,
+            financier=a["financier"],
+            nonce=int(a["nonce"]),
+            seller=a["seller"],
+            token_id=int(a["id"]),
+            units=int(a["units"]),
+            value=int(a["value"]),
+            price=int(a["price"]),
+        )
+    )
+    _offer(session, a["financier"], int(a["nonce"])).filled_units += int(a["units"])
+
+
+def _set(attribute: str, account_arg: str, value_arg: str, kind: type) -> Callable[[Session, DecodedEvent], None]:
+    """A handler that copies one event argument onto the participant named by another."""
+
+    def apply(session: Session, ev: DecodedEvent) -> None:
+        setattr(_participant(session, ev.args[account_arg]), attribute, kind(ev.args[value_arg]))
+
+    return apply
 
 
 def _offer(session: Session, financier: str, nonce: int) -> OfferRow:
@@ -336,6 +342,14 @@ def _claimed(session: Session, ev: DecodedEvent) -> None:
         holding.residue = 0
 
 
+def _penalty_accrued(session: Session, ev: DecodedEvent) -> None:
+    _receivable(session, int(ev.args["id"])).penalty_accrued += int(ev.args["amount"])
+
+
+def _cancelled(session: Session, ev: DecodedEvent) -> None:
+    _offer(session, ev.args["financier"], int(ev.args["nonce"])).cancelled = True
+
+
 def _defaulted(session: Session, ev: DecodedEvent) -> None:
     a = ev.args
     token_id = int(a["id"])
@@ -367,3 +381,21 @@ def reset_projections(session: Session) -> None:
     ):
         session.execute(delete(table))
     session.execute(update(OfferRow).values(filled_units=0, cancelled=False))
+
+
+_HANDLERS: dict[tuple[str, str], Callable[[Session, DecodedEvent], None]] = {
+    ("ParticipantRegistry", "ParticipantRegistered"): _set("kind", "account", "kind", int),
+    ("ParticipantRegistry", "CreditLimitSet"): _set("credit_limit", "obligor", "newLimit", int),
+    ("ParticipantRegistry", "FrozenSet"): _set("frozen", "account", "frozen", bool),
+    ("ParticipantRegistry", "BlacklistedSet"): _set("blacklisted", "account", "blacklisted", bool),
+    ("ReceivableLedger", "PurchaseOriginated"): _originated,
+    ("ReceivableLedger", "TransferSingle"): _transfer_single,
+    ("ReceivableLedger", "TransferBatch"): _transfer_batch,
+    ("ReceivableLedger", "Repayment"): _repaid,
+    ("ReceivableLedger", "PenaltyAccrued"): _penalty_accrued,
+    ("ReceivableLedger", "ReceivableDefaulted"): _defaulted,
+    ("ReceivableLedger", "Claimed"): _claimed,
+    ("ReceivableLedger", "DustSwept"): _dust_swept,
+    ("FinancingMarket", "OfferAccepted"): _offer_accepted,
+    ("FinancingMarket", "OfferCancelled"): _cancelled,
+}

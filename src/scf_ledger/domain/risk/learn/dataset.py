@@ -38,10 +38,29 @@ class Dataset:
 def load_dataset(path: str | Path, target: str, bad: str) -> Dataset:
     """Reads a CSV with a header; `target` is the outcome column and `bad` its value for a bad outcome."""
     path = Path(path)
+    raw = _read(path)
+    header, records = _records(path, raw, target)
+    at = header.index(target)
+    labels = [r[at] for r in records]
+    classes = sorted(set(labels))
+    if bad not in classes:
+        raise DatasetError(f"{path}: target {target!r} has no value {bad!r} (values: {', '.join(classes[:10])})")
+    if len(classes) < 2:
+        raise DatasetError(f"{path}: target {target!r} has one class ({bad!r}); fitting needs goods and bads")
+    columns = {h: [r[i] for r in records] for i, h in enumerate(header) if i != at}
+    name = f"{path.name} sha256:{hashlib.sha256(raw).hexdigest()}"
+    return Dataset(name, columns, [int(v == bad) for v in labels])
+
+
+def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _records(path: Path, raw: bytes, target: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the non-empty rows, each as long as the header, values stripped."""
     try:
         lines = raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
@@ -62,16 +81,7 @@ def load_dataset(path: str | Path, target: str, bad: str) -> Dataset:
         records.append([v.strip() for v in record])
     if not records:
         raise DatasetError(f"{path}: no rows under the header")
-    at = header.index(target)
-    labels = [r[at] for r in records]
-    classes = sorted(set(labels))
-    if bad not in classes:
-        raise DatasetError(f"{path}: target {target!r} has no value {bad!r} (values: {', '.join(classes[:10])})")
-    if len(classes) < 2:
-        raise DatasetError(f"{path}: target {target!r} has one class ({bad!r}); fitting needs goods and bads")
-    columns = {h: [r[i] for r in records] for i, h in enumerate(header) if i != at}
-    name = f"{path.name} sha256:{hashlib.sha256(raw).hexdigest()}"
-    return Dataset(name, columns, [int(v == bad) for v in labels])
+    return header, records
 
 
 def column_specs(dataset: Dataset, specs: list[ColumnSpec] | None) -> list[ColumnSpec]:

@@ -1,0 +1,182 @@
+"""Offers (financiers), quotes, and financing requests (holders selling units into an offer)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from scf_ledger.chain.client import Offer
+from scf_ledger.domain.constants import ZERO_ADDRESS
+from scf_ledger.services.errors import Conflict, Invalid, NotFound
+from scf_ledger.services.models import (
+    FinancingCreate,
+    FinancingOut,
+    OfferCancelled,
+    OfferCreate,
+    OfferOut,
+    OffersOut,
+    QuoteOut,
+)
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.models import HoldingRow, OfferRow
+
+
+def offer_id(financier: str, nonce: int) -> str:
+    return f"{financier.lower()}-{nonce}"
+
+
+def load_offer(rt: Runtime, raw_id: str) -> OfferRow:
+    """A signed offer by its id (`financier-nonce`)."""
+    financier, _, nonce = raw_id.partition("-")
+    if not nonce.isdigit() or len(financier) != 42:
+        raise NotFound("offer", raw_id)
+    with rt.sessions() as session:
+        row = session.scalar(select(OfferRow).where(OfferRow.nonce == int(nonce), OfferRow.financier.ilike(financier)))
+    if row is None or row.signature is None:
+        raise NotFound("offer", raw_id)
+    return row
+
+
+def _units_of(rt: Runtime, holder: str, token_id: int) -> int:
+    with rt.sessions() as session:
+        holding = session.get(HoldingRow, (token_id, holder))
+    return holding.units if holding else 0
+
+
+def _offer(row: OfferRow) -> Offer:
+    return Offer(
+        row.financier,
+        row.receivable_id or 0,
+        row.obligor or ZERO_ADDRESS,
+        row.rate_bps or 0,
+        row.min_units or 0,
+        row.max_units or 0,
+        row.expiry or 0,
+        row.nonce,
+    )
+
+
+def offer_out(row: OfferRow) -> OfferOut:
+    return OfferOut(
+        id=offer_id(row.financier, row.nonce),
+        financier=row.financier,
+        receivable_id=row.receivable_id or None,
+        obligor=row.obligor,
+        rate_bps=row.rate_bps or 0,
+        min_units=row.min_units or 0,
+        max_units=row.max_units or 0,
+        filled_units=row.filled_units,
+        expiry=row.expiry or 0,
+        nonce=row.nonce,
+        cancelled=row.cancelled,
+        signature=row.signature or "",
+    )
+
+
+def _check_terms(rt: Runtime, body: OfferCreate) -> None:
+    if (body.receivable_id is None) == (body.obligor is None):
+        raise Invalid("Invalid offer", "name exactly one of receivable_id and obligor")
+    if body.min_units > body.max_units or body.max_units == 0:
+        raise Invalid("Invalid offer", "need 0 < min_units <= max_units")
+    if body.expiry <= rt.chain.now():
+        raise Invalid("Invalid offer", f"expiry {body.expiry} is in the past")
+
+
+def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
+    """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
+    _check_terms(rt, body)
+    nonce = body.nonce if body.nonce is not None else secrets.randbits(64)
+    offer = Offer(
+        financier.address,
+        body.receivable_id or 0,
+        body.obligor or ZERO_ADDRESS,
+        body.rate_bps,
+        body.min_units,
+        body.max_units,
+        body.expiry,
+        nonce,
+    )
+    signature = body.signature or "0x" + rt.chain.sign_offer(rt.signer(financier.address), offer).hex()
+    if rt.gw.market.filled_units(financier.address, nonce):
+        raise Conflict("Nonce used", f"nonce {nonce} was already used or cancelled")
+    with rt.sessions.begin() as session:
+        row = session.get(OfferRow, (financier.address, nonce))
+        if row is not None and row.signature is not None:
+            raise Conflict("Nonce used", f"you already have an offer with nonce {nonce}")
+        row = row or OfferRow(financier=financier.address, nonce=nonce, filled_units=0, cancelled=False)
+        row.receivable_id, row.obligor, row.rate_bps = offer.receivable_id or None, body.obligor, body.rate_bps
+        row.min_units, row.max_units, row.expiry = offer.min_units, offer.max_units, offer.expiry
+        row.signature = signature
+        session.add(row)
+    return offer_out(row)
+
+
+def list_offers(rt: Runtime, open_only: bool = True) -> OffersOut:
+    """Offers on the market (signed; open: not cancelled, not expired, with units left)."""
+    now = rt.chain.now()
+    with rt.sessions() as session:
+        rows = session.scalars(select(OfferRow).where(OfferRow.signature.is_not(None))).all()
+    if open_only:
+        rows = [r for r in rows if not r.cancelled and (r.expiry or 0) >= now and r.filled_units < (r.max_units or 0)]
+    return OffersOut(items=[offer_out(r) for r in rows])
+
+
+def cancel_offer(rt: Runtime, party: Party, raw_id: str) -> OfferCancelled:
+    row = load_offer(rt, raw_id)
+    if row.financier != party.address:
+        raise NotFound("offer", raw_id)
+    tx = rt.gw.market.cancel_offer(rt.signer(party.address), row.nonce)
+    rt.read_your_writes()
+    return OfferCancelled(id=raw_id, cancelled=True, tx_hash=tx.tx_hash)
+
+
+def _target(row: OfferRow, receivable_id: int | None) -> int:
+    """The receivable a sale into `row` is for: the offer's own, or the one named for an obligor-level offer."""
+    if row.receivable_id:
+        if receivable_id is not None and receivable_id != row.receivable_id:
+            raise Invalid("Offer is for another receivable", f"this offer buys only {row.receivable_id}")
+        return row.receivable_id
+    if receivable_id is None:
+        raise Invalid("Receivable needed", "an obligor-level offer needs receivable_id")
+    return receivable_id
+
+
+def quote(rt: Runtime, raw_offer_id: str, units: int, receivable_id: int | None) -> QuoteOut:
+    """The price `units` would fetch under an offer now."""
+    row = load_offer(rt, raw_offer_id)
+    token_id = _target(row, receivable_id)
+    price = rt.gw.market.quote(token_id, units, row.rate_bps or 0)
+    return QuoteOut(offer_id=raw_offer_id, receivable_id=token_id, units=units, price=price)
+
+
+def _precheck(rt: Runtime, seller: Party, row: OfferRow, token_id: int, body: FinancingCreate) -> None:
+    """Checked against the read model for a clear answer at no RPC cost; the contract has the last word
+    (a request that races another one is refused with its custom error, never half done)."""
+    held = _units_of(rt, seller.address, token_id)
+    if row.cancelled:
+        raise Conflict("Offer cancelled", f"offer {body.offer_id} was cancelled by its financier")
+    left = max((row.max_units or 0) - row.filled_units, 0)
+    if body.units > held:
+        raise Invalid("Not enough units", f"you hold {held} units of {token_id}; cannot sell {body.units}")
+    if body.units > left:
+        raise Invalid("Offer too small", f"the offer has {left} units left; cannot sell {body.units}")
+
+
+def request_financing(rt: Runtime, seller: Party, body: FinancingCreate) -> FinancingOut:
+    """Sells units to the offer's financier in one atomic transaction at the discount price."""
+    row = load_offer(rt, body.offer_id)
+    token_id = _target(row, body.receivable_id)
+    _precheck(rt, seller, row, token_id, body)
+    signature = bytes.fromhex((row.signature or "0x")[2:])
+    sale = rt.gw.market.accept_offer(rt.signer(seller.address), _offer(row), signature, token_id, body.units)
+    rt.read_your_writes()
+    return FinancingOut(
+        offer_id=body.offer_id,
+        receivable_id=token_id,
+        units=sale.units,
+        value=sale.value,
+        price=sale.price,
+        tx_hash=sale.tx.tx_hash,
+        balances={"your_units": _units_of(rt, seller.address, token_id)},
+    )

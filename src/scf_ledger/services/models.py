@@ -1,0 +1,344 @@
+"""Requests and responses of the services (pydantic v2), apart from the database rows. A family per resource:
+`*Create` what a caller sends, `*Out` what it gets back; amounts are ints (services/types.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scf_ledger.services.types import Address, Amount, AmountIn, Bytes32, Signature, TokenId, TokenIdIn, Uint
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# PARTIES
+
+
+class ParticipantCreate(Strict):
+    kind: Literal["gateway", "supplier", "financier", "obligor"]
+    name: str = Field(min_length=1, max_length=200)
+    address: Address | None = None  # set for a party that signs for itself
+
+
+class ParticipantOut(BaseModel):
+    address: str
+    name: str
+    kind: str
+    custodial: bool
+
+
+class ParticipantCreated(BaseModel):
+    address: str
+    kind: str
+    name: str
+    custodial: bool
+    api_key: str
+
+
+class ParticipantsOut(BaseModel):
+    items: list[ParticipantOut]
+
+
+class MeOut(BaseModel):
+    address: str
+    name: str
+    role: str
+    custodial: bool
+    cash: Amount
+    holdings: int
+    holdings_value: Amount
+
+
+class CashCreate(Strict):
+    to: Address
+    amount: AmountIn
+
+
+class CashOut(BaseModel):
+    to: str
+    amount: Amount
+    tx_hash: str
+    balance: Amount
+
+
+# ORDERS
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Profile(Strict):
+    age: int | None = Field(default=None, ge=18, le=120)
+    monthly_income: AmountIn | None = None
+    employment_months: int | None = Field(default=None, ge=0, le=1_200)
+    # The applicant's file, in the category codes the fitted scorecard scores (data/engine-spec.toml).
+    credit_history: Literal["none_taken", "all_paid_here", "paid_duly", "delayed", "critical"] | None = None
+    savings: Literal["unknown", "lt_100", "100_500", "500_1000", "ge_1000"] | None = None
+    housing: Literal["own", "rent", "free"] | None = None
+    checking_account: Literal["none", "overdrawn", "lt_200", "ge_200"] | None = None
+    existing_credits: int | None = Field(default=None, ge=0, le=100)
+
+
+class OrderCreate(Strict):
+    buyer: Address
+    supplier: Address
+    principal: AmountIn
+    installments: Literal[1, 3, 6, 12, 24]
+    fee_bps: int = Field(ge=0, le=10_000)
+    document_hash: Bytes32
+    location: Location | None = None
+    device_id: str = Field(default="", max_length=200)
+    login_hour: int | None = Field(default=None, ge=0, le=23)
+    profile: Profile = Profile()
+
+
+class DecisionOut(BaseModel):
+    outcome: str
+    score: int
+    band: str
+    reason_codes: list[str]
+    recommended_limit: Amount
+    config_version: str
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: str
+    buyer: str
+    supplier: str
+    principal: Amount
+    installments: int
+    fee_bps: int
+    document_hash: str
+    decision: DecisionOut | None = None
+    purchase_id: Uint | None = None
+    token_ids: list[TokenId] = []
+
+
+class ConfirmedOrderOut(OrderOut):
+    tx_hash: str
+
+
+class ConfirmOrder(Strict):
+    acknowledgement_signature: Signature | None = None  # for a buyer that signs for itself
+    deadline: AmountIn | None = None
+
+
+class TypedDataOut(BaseModel):
+    """EIP-712 typed data, as `eth_signTypedData_v4` takes it."""
+
+    types: dict[str, list[dict[str, str]]]
+    primaryType: str
+    domain: dict[str, Any]
+    message: dict[str, Any]
+
+
+# RECEIVABLES
+
+
+class ReceivableSummary(BaseModel):
+    id: TokenId
+    purchase_id: Uint
+    installment: int
+    obligor: str
+    face: Amount
+    fee: Amount
+    due_date: int
+    status: str
+    paid: Amount
+
+
+class ReceivablesPage(BaseModel):
+    items: list[ReceivableSummary]
+    next_cursor: TokenId | None
+
+
+class ReceivableDetail(ReceivableSummary):
+    originator: str
+    currency: str
+    document_hash: str
+    principal_paid: Amount
+    fee_paid: Amount
+    penalty_accrued: Amount
+    penalty_owed: Amount
+    amount_due: Amount
+    next_due: int | None
+    paid_per_unit_scaled: Uint
+    your_units: Amount
+    your_claimable: Amount
+
+
+class LineageStepOut(BaseModel):
+    """One event of a receivable's life; which fields are set depends on `kind` (unset ones are left out)."""
+
+    kind: Literal["origination", "mint", "transfer", "financing", "repayment", "claim", "default"]
+    tx_hash: str
+    block: int
+    obligor: str | None = None
+    originator: str | None = None
+    face: Amount | None = None
+    fee: Amount | None = None
+    due_date: int | None = None
+    financier: str | None = None
+    seller: str | None = None
+    sender: str | None = None
+    holder: str | None = None
+    payer: str | None = None
+    receiver: str | None = None
+    units: Amount | None = None
+    price: Amount | None = None
+    value: Amount | None = None
+    amount: Amount | None = None
+    to_penalty: Amount | None = None
+    to_fee: Amount | None = None
+    to_principal: Amount | None = None
+
+
+class LineageOut(BaseModel):
+    receivable_id: TokenId
+    steps: list[LineageStepOut]
+
+
+class TransferCreate(Strict):
+    to: Address
+    units: AmountIn
+
+
+class TransferOut(BaseModel):
+    tx_hash: str
+    receivable_id: TokenId
+    units: Amount
+    balances: dict[str, Amount]
+
+
+# FINANCING
+
+
+class OfferCreate(Strict):
+    receivable_id: TokenIdIn | None = None
+    obligor: Address | None = None
+    rate_bps: int = Field(ge=0, le=65_535)
+    min_units: AmountIn = 1
+    max_units: AmountIn
+    expiry: AmountIn
+    nonce: AmountIn | None = None
+    signature: Signature | None = None  # for a financier that signs for itself
+
+
+class OfferOut(BaseModel):
+    id: str
+    financier: str
+    receivable_id: TokenId | None
+    obligor: str | None
+    rate_bps: int
+    min_units: Amount
+    max_units: Amount
+    filled_units: Amount
+    expiry: Uint
+    nonce: Uint
+    cancelled: bool
+    signature: str
+
+
+class OffersOut(BaseModel):
+    items: list[OfferOut]
+
+
+class OfferCancelled(BaseModel):
+    id: str
+    cancelled: bool
+    tx_hash: str
+
+
+class QuoteOut(BaseModel):
+    offer_id: str
+    receivable_id: TokenId
+    units: Amount
+    price: Amount
+
+
+class FinancingCreate(Strict):
+    offer_id: str = Field(min_length=3, max_length=120)
+    receivable_id: TokenIdIn | None = None  # required for an obligor-level offer
+    units: AmountIn
+
+
+class FinancingOut(BaseModel):
+    offer_id: str
+    receivable_id: TokenId
+    units: Amount
+    value: Amount
+    price: Amount
+    tx_hash: str
+    balances: dict[str, Amount]
+
+
+# SETTLEMENT AND CREDIT
+
+
+class RepaymentCreate(Strict):
+    receivable_id: TokenIdIn | None = None
+    order_id: str | None = None
+    amount: AmountIn | None = None
+    full: bool = False
+
+
+class AllocationOut(BaseModel):
+    receivable_id: TokenId
+    amount: Amount
+    to_penalty: Amount
+    to_fee: Amount
+    to_principal: Amount
+    tx_hash: str
+    status: str
+
+
+class RepaymentOut(BaseModel):
+    amount: Amount
+    allocations: list[AllocationOut]
+
+
+class ClaimOut(BaseModel):
+    receivable_id: TokenId
+    amount: Amount
+
+
+class ClaimsOut(BaseModel):
+    total: Amount
+    claims: list[ClaimOut]
+
+
+class CreditOut(BaseModel):
+    obligor: str
+    limit: Amount
+    exposure: Amount
+    available: Amount
+    frozen: bool
+    blacklisted: bool
+
+
+class LimitUpdate(Strict):
+    limit: AmountIn
+    reason: str = Field(default="MANUAL", max_length=32)
+
+
+class LimitOut(BaseModel):
+    obligor: str
+    limit: Amount
+    tx_hash: str
+
+
+# SYSTEM
+
+
+class HealthOut(BaseModel):
+    status: str
+    chain_id: int
+    head: int
+    indexed: int
+    lag: int

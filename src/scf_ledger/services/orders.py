@@ -1,0 +1,232 @@
+"""Credit orders: the risk decision (gateway), the obligor's acknowledgement, and origination on confirm."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from scf_ledger.chain.client import ACKNOWLEDGEMENT_FIELDS, OriginationRequest
+from scf_ledger.domain import ledger
+from scf_ledger.domain.constants import SECONDS_PER_DAY
+from scf_ledger.domain.enums import Role
+from scf_ledger.domain.ids import purchase_token_ids
+from scf_ledger.domain.risk import (
+    ApplicantProfile,
+    BuyerHistory,
+    Decision,
+    GeoPoint,
+    OrderRequest,
+    PastOrder,
+    RepaymentRecord,
+)
+from scf_ledger.services.errors import Conflict, Invalid, NotFound
+from scf_ledger.services.models import (
+    ConfirmedOrderOut,
+    ConfirmOrder,
+    DecisionOut,
+    OrderCreate,
+    OrderOut,
+    TypedDataOut,
+)
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.models import CreditOrderRow, ReceivableRow, RiskDecisionRow
+
+ACK_WINDOW = 7 * SECONDS_PER_DAY  # the buyer has a week to acknowledge
+STATUS_OF_OUTCOME = {"approve": "approved", "review": "review", "decline": "declined"}
+
+
+def order_out(order: CreditOrderRow, decision: RiskDecisionRow | None) -> OrderOut:
+    return OrderOut(
+        id=order.id,
+        status=order.status,
+        buyer=order.buyer,
+        supplier=order.supplier,
+        principal=order.principal,
+        installments=order.installments,
+        fee_bps=order.fee_bps,
+        document_hash=order.document_hash,
+        decision=None
+        if decision is None
+        else DecisionOut(
+            outcome=decision.outcome,
+            score=decision.score,
+            band=decision.band,
+            reason_codes=decision.reason_codes,
+            recommended_limit=decision.recommended_limit,
+            config_version=decision.config_version,
+        ),
+        purchase_id=order.purchase_id,
+        token_ids=purchase_token_ids(order.purchase_id, order.installments) if order.purchase_id else [],
+    )
+
+
+def repayment_record(owed: list[ReceivableRow]) -> RepaymentRecord:
+    """The buyer's repayment behaviour: repaid with no penalty is on time; any penalty is late."""
+    return RepaymentRecord(
+        on_time=sum(1 for r in owed if ledger.is_repaid(r) and r.penalty_accrued == 0),
+        late=sum(1 for r in owed if r.penalty_accrued > 0),
+        defaulted=sum(1 for r in owed if r.defaulted),
+    )
+
+
+def _history(rt: Runtime, buyer: str) -> BuyerHistory:
+    with rt.sessions() as session:
+        past = session.scalars(select(CreditOrderRow).where(CreditOrderRow.buyer == buyer)).all()
+        owed = session.scalars(select(ReceivableRow).where(ReceivableRow.obligor == buyer)).all()
+    return BuyerHistory(
+        orders=tuple(PastOrder(o.principal, o.at, o.device_id, _location(o.lat, o.lon)) for o in past),
+        repayments=repayment_record(list(owed)),
+        exposure=rt.gw.ledger.exposure(buyer),
+        limit=rt.gw.registry.participant(buyer).credit_limit,
+    )
+
+
+def _location(lat: float | None, lon: float | None) -> GeoPoint | None:
+    return GeoPoint(lat, lon) if lat is not None and lon is not None else None
+
+
+def _check_parties(rt: Runtime, body: OrderCreate) -> None:
+    buyer, supplier = rt.party(body.buyer), rt.party(body.supplier)
+    if buyer is None or buyer.role != Role.OBLIGOR:
+        raise Invalid("Unknown buyer", f"{body.buyer} is not a registered obligor")
+    if supplier is None or supplier.role != Role.SUPPLIER:
+        raise Invalid("Unknown supplier", f"{body.supplier} is not a registered supplier")
+    with rt.sessions() as session:
+        if session.scalar(select(CreditOrderRow).where(CreditOrderRow.document_hash == body.document_hash.lower())):
+            raise Conflict("Document already used", f"an order with document {body.document_hash} exists")
+
+
+def _decide(rt: Runtime, body: OrderCreate, at: int) -> tuple[Decision, BuyerHistory]:
+    location = GeoPoint(body.location.lat, body.location.lon) if body.location else None
+    request = OrderRequest(
+        body.buyer, body.principal, body.installments, at, body.device_id, location, body.document_hash, body.login_hour
+    )
+    profile = ApplicantProfile(**body.profile.model_dump())
+    history = _history(rt, body.buyer)
+    return rt.risk.decide(request, profile, history), history
+
+
+def _size_line(rt: Runtime, buyer: str, decision: Decision, approved: bool, limit: int) -> None:
+    """Velocity lowers the line to freeze its unused part; an approval raises it to the recommended limit."""
+    if decision.limit_action is not None:
+        rt.gw.registry.set_credit_limit(rt.platform, buyer, decision.limit_action.limit, "VELOCITY")
+    elif approved and decision.recommended_limit > limit:
+        rt.gw.registry.set_credit_limit(rt.platform, buyer, decision.recommended_limit, "SCORECARD")
+
+
+def create(rt: Runtime, gateway: Party, body: OrderCreate) -> OrderOut:
+    """A credit purchase: the risk engine decides, with score and reason codes; an approval sizes the line."""
+    _check_parties(rt, body)
+    at = rt.chain.now()
+    decision, history = _decide(rt, body, at)
+    status = STATUS_OF_OUTCOME[decision.outcome.value]
+    _size_line(rt, body.buyer, decision, status == "approved", history.limit)
+    order = CreditOrderRow(
+        id="ord_" + secrets.token_hex(8),
+        buyer=body.buyer,
+        supplier=body.supplier,
+        principal=body.principal,
+        installments=body.installments,
+        fee_bps=body.fee_bps,
+        document_hash=body.document_hash.lower(),
+        status=status,
+        gateway=gateway.address,
+        at=at,
+        deadline=at + ACK_WINDOW,
+        device_id=body.device_id,
+        lat=body.location.lat if body.location else None,
+        lon=body.location.lon if body.location else None,
+    )
+    action = decision.limit_action
+    row = RiskDecisionRow(
+        order_id=order.id,
+        outcome=decision.outcome.value,
+        score=decision.score,
+        band=decision.band,
+        reason_codes=list(decision.reason_codes),
+        recommended_limit=decision.recommended_limit,
+        config_version=decision.config_version,
+        freeze_until=action.until if action else None,
+        restore_limit=action.restore_to if action else None,
+        restored=False,
+    )
+    with rt.sessions.begin() as session:
+        session.add(order)
+        session.flush()
+        session.add(row)
+    rt.read_your_writes()
+    return order_out(order, row)
+
+
+def visible_order(rt: Runtime, party: Party, order_id: str) -> tuple[CreditOrderRow, RiskDecisionRow | None]:
+    """The order and its decision, if the caller is its gateway, buyer or supplier, or the platform."""
+    with rt.sessions() as session:
+        order = session.get(CreditOrderRow, order_id)
+        decision = session.scalar(select(RiskDecisionRow).where(RiskDecisionRow.order_id == order_id))
+    if order is None or (
+        party.role != Role.PLATFORM and party.address not in (order.gateway, order.buyer, order.supplier)
+    ):
+        raise NotFound("order", order_id)
+    return order, decision
+
+
+def get(rt: Runtime, party: Party, order_id: str) -> OrderOut:
+    return order_out(*visible_order(rt, party, order_id))
+
+
+def _origination_request(order: CreditOrderRow) -> OriginationRequest:
+    return OriginationRequest(
+        order.buyer,
+        order.supplier,
+        order.principal,
+        order.installments,
+        order.fee_bps,
+        bytes.fromhex(order.document_hash[2:]),
+        order.deadline,
+    )
+
+
+def acknowledgement(rt: Runtime, party: Party, order_id: str) -> TypedDataOut:
+    """The EIP-712 typed data the buyer signs to acknowledge the debt (for buyers that sign themselves)."""
+    order, _ = visible_order(rt, party, order_id)
+    message = {
+        k: ("0x" + v.hex() if isinstance(v, bytes) else str(v) if isinstance(v, int) else v)
+        for k, v in _origination_request(order).as_message().items()
+    }
+    return TypedDataOut(
+        types={"Acknowledgement": ACKNOWLEDGEMENT_FIELDS},
+        primaryType="Acknowledgement",
+        domain=rt.chain.domain("ReceivableLedger", rt.chain.ledger),
+        message=message,
+    )
+
+
+def _acknowledgement_signature(rt: Runtime, order: CreditOrderRow, body: ConfirmOrder) -> bytes:
+    if body.acknowledgement_signature:
+        return bytes.fromhex(body.acknowledgement_signature[2:])
+    buyer = rt.party(order.buyer)
+    if buyer is not None and buyer.custodial:
+        return rt.chain.sign_acknowledgement(rt.signer(order.buyer), _origination_request(order))
+    raise Conflict(
+        "Needs the buyer's signature",
+        f"sign GET /v1/orders/{order.id}/acknowledgement and send acknowledgement_signature",
+    )
+
+
+def confirm(rt: Runtime, gateway: Party, order_id: str, body: ConfirmOrder) -> ConfirmedOrderOut:
+    """Payment confirmed: the purchase is originated on-chain, one token per installment."""
+    order, decision = visible_order(rt, gateway, order_id)
+    if order.gateway != gateway.address:
+        raise NotFound("order", order_id)
+    if order.status != "approved":
+        raise Conflict("Order not approved", f"order {order_id} is {order.status}; only an approved order is confirmed")
+    signature = _acknowledgement_signature(rt, order, body)
+    origination = rt.gw.ledger.originate(rt.platform, _origination_request(order), signature)
+    with rt.sessions.begin() as session:
+        row = session.get(CreditOrderRow, order_id)
+        assert row is not None
+        row.status, row.purchase_id = "confirmed", origination.purchase_id
+        order = row
+    rt.read_your_writes()
+    return ConfirmedOrderOut(**order_out(order, decision).model_dump(), tx_hash=origination.tx.tx_hash)

@@ -1,0 +1,158 @@
+"""Receivables: list and detail from the read model and the chain, lineage, and transfers by holders."""
+
+from __future__ import annotations
+
+from eth_utils import is_address, to_checksum_address
+from sqlalchemy import Select, or_, select
+
+from scf_ledger.domain import ledger
+from scf_ledger.domain.enums import BOOK_ROLES
+from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.models import (
+    LineageOut,
+    LineageStepOut,
+    ReceivableDetail,
+    ReceivablesPage,
+    ReceivableSummary,
+    TransferCreate,
+    TransferOut,
+)
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store import reports
+from scf_ledger.store.models import HoldingRow, ReceivableRow
+
+MAX_STATUS_SCAN = 5_000  # rows read to filter by status (derived from time, so not a SQL condition)
+
+
+def parse_id(raw: str) -> int:
+    """A token id from a path: decimal digits, at most 78 of them."""
+    if not raw.isdigit() or len(raw) > 78:
+        raise Invalid("Invalid receivable id", f"{raw!r} is not a token id (decimal digits)")
+    return int(raw)
+
+
+def _address(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not is_address(raw):
+        raise Invalid("Invalid address", f"{raw!r} is not an address")
+    return to_checksum_address(raw)
+
+
+def visible(rt: Runtime, party: Party, token_id: int) -> ReceivableRow:
+    """The receivable if the caller may see it (it holds units, owes it, or sees the book)."""
+    with rt.sessions() as session:
+        r = session.get(ReceivableRow, token_id)
+        holds = session.get(HoldingRow, (token_id, party.address))
+    if r is None or (party.role not in BOOK_ROLES and r.obligor != party.address and holds is None):
+        raise NotFound("receivable", token_id)
+    return r
+
+
+def _held_by(holder: str) -> Select[tuple[int]]:
+    return select(HoldingRow.token_id).where(HoldingRow.holder == holder, HoldingRow.units > 0)
+
+
+def list_page(
+    rt: Runtime,
+    party: Party,
+    *,
+    holder: str | None = None,
+    obligor: str | None = None,
+    status: str | None = None,
+    due_from: int | None = None,
+    due_to: int | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> ReceivablesPage:
+    """Receivables by token id, `limit` a page; `next_cursor` continues. Callers outside the book see theirs."""
+    query = select(ReceivableRow).order_by(ReceivableRow.token_id)
+    if party.role not in BOOK_ROLES:
+        query = query.where(
+            or_(ReceivableRow.obligor == party.address, ReceivableRow.token_id.in_(_held_by(party.address)))
+        )
+    if (holder := _address(holder)) is not None:
+        query = query.where(ReceivableRow.token_id.in_(_held_by(holder)))
+    if (obligor := _address(obligor)) is not None:
+        query = query.where(ReceivableRow.obligor == obligor)
+    if due_from is not None:
+        query = query.where(ReceivableRow.due_date >= due_from)
+    if due_to is not None:
+        query = query.where(ReceivableRow.due_date <= due_to)
+    if cursor is not None:
+        query = query.where(ReceivableRow.token_id > cursor)
+    now = rt.chain.now()
+    with rt.sessions() as session:
+        rows = session.scalars(query.limit(limit + 1 if status is None else MAX_STATUS_SCAN)).all()
+    items = [r for r in rows if status is None or ledger.status_at(r, now).label == status][:limit]
+    more = len(items) == limit and (len(rows) > limit or status is not None)
+    return ReceivablesPage(
+        items=[summary(r, now) for r in items], next_cursor=items[-1].token_id if more and items else None
+    )
+
+
+def summary(r: ReceivableRow, now: int) -> ReceivableSummary:
+    return ReceivableSummary(
+        id=r.token_id,
+        purchase_id=r.purchase_id,
+        installment=r.installment,
+        obligor=r.obligor,
+        face=r.face,
+        fee=r.fee,
+        due_date=r.due_date,
+        status=ledger.status_at(r, now).label,
+        paid=r.paid,
+    )
+
+
+def detail(rt: Runtime, party: Party, token_id: int) -> ReceivableDetail:
+    """Terms, status, paid, penalty as of now (from the contract), and the caller's balance and claimable."""
+    r = visible(rt, party, token_id)
+    v = rt.gw.ledger.receivable(token_id)
+    with rt.sessions() as session:
+        h = session.get(HoldingRow, (token_id, party.address))
+    return ReceivableDetail(
+        **summary(r, rt.chain.now()).model_dump(exclude={"status"}),
+        status=v.status.label,
+        originator=v.originator,
+        currency=v.currency,
+        document_hash="0x" + v.document_hash.hex(),
+        principal_paid=v.principal_paid,
+        fee_paid=v.fee_paid,
+        penalty_accrued=v.penalty_owed + r.penalty_paid,
+        penalty_owed=v.penalty_owed,
+        amount_due=v.amount_due,
+        next_due=v.due_date if v.amount_due else None,
+        paid_per_unit_scaled=v.paid_per_unit_scaled,
+        your_units=h.units if h else 0,
+        your_claimable=ledger.claimable(h, r) if h else 0,
+    )
+
+
+def lineage(rt: Runtime, party: Party, token_id: int) -> LineageOut:
+    """Origination, splits and transfers, financing, repayments, default and claims, each with tx and block."""
+    visible(rt, party, token_id)
+    with rt.sessions() as session:
+        steps = reports.lineage(session, token_id)
+    return LineageOut(
+        receivable_id=token_id, steps=[LineageStepOut.model_validate(s, from_attributes=True) for s in steps]
+    )
+
+
+def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> TransferOut:
+    """Splits and transfers units to another registered participant."""
+    visible(rt, party, token_id)
+    held = rt.gw.ledger.balance(party.address, token_id)
+    if body.units == 0 or body.units > held:
+        raise Invalid("Not enough units", f"you hold {held} units of {token_id}; cannot transfer {body.units}")
+    tx = rt.gw.ledger.transfer(rt.signer(party.address), body.to, token_id, body.units)
+    rt.read_your_writes()
+    return TransferOut(
+        tx_hash=tx.tx_hash,
+        receivable_id=token_id,
+        units=body.units,
+        balances={
+            party.address: rt.gw.ledger.balance(party.address, token_id),
+            body.to: rt.gw.ledger.balance(body.to, token_id),
+        },
+    )

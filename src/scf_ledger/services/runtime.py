@@ -1,0 +1,182 @@
+"""What every service works with, wired once per process: the chain and its gateways, the database, the
+keystore, the risk engine and the indexer. `Runtime.open` connects (deploying on an embedded chain),
+migrates, binds the database to the chain and bootstraps the platform party."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scf_ledger.chain.client import ScfChain
+from scf_ledger.chain.connection import connect, dev_account, fund_gas, is_embedded
+from scf_ledger.chain.deploy import Deployment
+from scf_ledger.chain.gateways import Gateways
+from scf_ledger.chain.keys import deployer_account
+from scf_ledger.config import Settings
+from scf_ledger.domain.enums import Role
+from scf_ledger.domain.risk import RiskEngine
+from scf_ledger.services import credit
+from scf_ledger.services.errors import Conflict
+from scf_ledger.services.keystore import Keystore
+from scf_ledger.store.db import make_engine, session_factory, upgrade
+from scf_ledger.store.indexer import Indexer
+from scf_ledger.store.models import ApiKeyRow, ChainMeta, PartyRow
+
+log = logging.getLogger("scf_ledger.services")
+
+
+def key_digest(api_key: str) -> str:
+    """API keys are 256-bit random values: a plain SHA-256 is enough and costs no latency."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Party:
+    """An authenticated caller."""
+
+    address: str
+    name: str
+    role: Role
+    custodial: bool
+
+
+class Runtime:
+    def __init__(self, settings: Settings, chain: ScfChain, platform: LocalAccount, db_url: str) -> None:
+        self.settings = settings
+        self.keystore = Keystore(settings.master_key)
+        self.risk = RiskEngine()
+        self.chain = chain
+        self.gw = Gateways.of(chain)
+        self.embedded = is_embedded(chain.w3)
+        self.platform = platform
+        self.db_url = db_url
+        upgrade(db_url)
+        self.engine = make_engine(db_url)
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.indexer = Indexer(
+            chain.w3,
+            chain.deployment,
+            chain.artifacts,
+            self.sessions,
+            confirmations=settings.confirmations,
+            run=chain.sender.run,
+        )
+        self.indexer.ensure_chain()  # refuses a database recorded for another chain
+        self._sync_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+        self.admin_key: str | None = self._bootstrap_platform()
+        self.sync()
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        """Connects to `settings.rpc_url` (a fresh embedded chain, deployed now, when it is None)."""
+        w3 = connect(settings.rpc_url)
+        if is_embedded(w3):
+            platform = dev_account("platform", namespace=f"scf-ledger/serve/{secrets.token_hex(8)}")
+            fund_gas(w3, platform.address, 10**22)
+            chain = ScfChain.deploy_new(w3, platform)
+            # An embedded chain is new at every start: so is its database, unless one is named.
+            default_db = f"sqlite:///{Path(tempfile.mkdtemp(prefix='scf-serve-')) / 'scf.sqlite'}"
+        else:
+            platform = deployer_account(w3, settings.private_key_file)
+            chain = ScfChain(w3, Deployment.read(Path(settings.deployment)))
+            default_db = "sqlite:///scf-ledger.sqlite"
+        return cls(settings, chain, platform, settings.db_url or default_db)
+
+    @property
+    def local_money(self) -> bool:
+        """The settlement token may be minted against fiat received (the local token, in local mode)."""
+        return self.embedded or self.settings.mode == "local"
+
+    # INDEXING
+
+    def start_background_indexing(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(self.settings.index_interval):
+                try:
+                    self.sync()
+                except Exception as exc:  # logged and retried at the next tick
+                    log.warning("background indexing failed: %s: %s", type(exc).__name__, exc)
+
+        self._poller = threading.Thread(target=loop, name="scf-indexer", daemon=True)
+        self._poller.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._poller:
+            self._poller.join(timeout=5)
+        self.engine.dispose()
+
+    def sync(self) -> None:
+        """Indexes up to the node's head and restores expired freezes (the background task, and at start)."""
+        with self._sync_lock:
+            self.indexer.run_until_synced()
+        if credit.restore_expired_freezes(self):
+            with self._sync_lock:
+                self.indexer.run_until_synced()
+
+    def read_your_writes(self) -> None:
+        """After a write: indexes through the block of the newest receipt, so that the caller reads its own
+        writes, without asking the node for its head. Expired freezes are left to `sync`."""
+        number, block_hash = self.chain.sender.last_mined
+        with self._sync_lock:
+            self.indexer.sync_through(number, block_hash)
+
+    def indexed_block(self) -> int:
+        with self.sessions() as session:
+            meta = session.get(ChainMeta, 1)
+        return meta.last_block if meta else -1
+
+    # PARTIES
+
+    def _bootstrap_platform(self) -> str | None:
+        """On an empty database: the platform party, with an API key returned once."""
+        with self.sessions.begin() as session:
+            if session.scalar(select(PartyRow).where(PartyRow.role == Role.PLATFORM)) is not None:
+                return None
+            session.add(
+                PartyRow(
+                    address=self.platform.address,
+                    name="platform",
+                    role=Role.PLATFORM,
+                    custodial=True,
+                    encrypted_key=self.keystore.encrypt(self.platform),
+                )
+            )
+            return issue_key(session, self.platform.address, Role.PLATFORM)
+
+    def party_for_key(self, api_key: str) -> Party | None:
+        with self.sessions() as session:
+            row = session.get(ApiKeyRow, key_digest(api_key))
+            if row is None or row.revoked:
+                return None
+            party = session.get(PartyRow, row.party)
+            return None if party is None else Party(party.address, party.name, Role(party.role), party.custodial)
+
+    def party(self, address: str) -> PartyRow | None:
+        with self.sessions() as session:
+            return session.get(PartyRow, address)
+
+    def signer(self, address: str) -> LocalAccount:
+        """The custodial signing key of `address`."""
+        row = self.party(address)
+        if row is None or not row.custodial or row.encrypted_key is None:
+            raise Conflict("Needs your signature", f"{address} is not custodial: sign and send it yourself")
+        return self.keystore.account(row.address, row.encrypted_key)
+
+
+def issue_key(session: Session, address: str, role: Role) -> str:
+    """A new API key for `address`, stored as its digest; the key itself is returned once."""
+    api_key = "scf_" + secrets.token_urlsafe(32)
+    session.add(ApiKeyRow(digest=key_digest(api_key), party=address, role=role, revoked=False))
+    return api_key

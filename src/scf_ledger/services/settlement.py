@@ -1,0 +1,87 @@
+"""Repayments (gateway) and claims (holders)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from scf_ledger.domain import ledger
+from scf_ledger.domain.ids import purchase_token_ids
+from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.models import AllocationOut, ClaimOut, ClaimsOut, RepaymentCreate, RepaymentOut
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.models import CreditOrderRow, HoldingRow, ReceivableRow
+
+
+def _installments(rt: Runtime, gateway: Party, body: RepaymentCreate) -> list[int]:
+    """The token ids a repayment is for: one receivable, or every installment of a confirmed order in due order."""
+    if (body.receivable_id is None) == (body.order_id is None):
+        raise Invalid("Invalid repayment", "name exactly one of receivable_id and order_id")
+    if body.receivable_id is not None:
+        with rt.sessions() as session:
+            if session.get(ReceivableRow, body.receivable_id) is None:
+                raise NotFound("receivable", body.receivable_id)
+        return [body.receivable_id]
+    with rt.sessions() as session:
+        order = session.get(CreditOrderRow, body.order_id)
+    if order is None or order.gateway != gateway.address or order.purchase_id is None:
+        raise NotFound("confirmed order", body.order_id)
+    return purchase_token_ids(order.purchase_id, order.installments)
+
+
+def _amount(body: RepaymentCreate, total_due: int) -> int:
+    """What to take: everything due with `full`, else the amount asked, never above what is due now."""
+    if body.full:
+        amount = total_due
+    elif body.amount is None:
+        raise Invalid("Invalid repayment", "give an amount, or full=true")
+    else:
+        amount = body.amount
+    if amount == 0 or amount > total_due:
+        raise Invalid("Overpayment" if amount else "Nothing to pay", f"{amount} base units against {total_due} due now")
+    return amount
+
+
+def repay(rt: Runtime, gateway: Party, body: RepaymentCreate) -> RepaymentOut:
+    """Forwards a buyer's payment: penalty, then fee, then principal, installment by installment in due order.
+    An amount above what is due now is refused unless `full` asks for exactly what is due."""
+    ids = _installments(rt, gateway, body)
+    dues = {i: rt.gw.ledger.amount_due(i) for i in ids}
+    amount = _amount(body, sum(dues.values()))
+    payer = rt.signer(gateway.address)
+    if rt.local_money:  # the local settlement token is minted against the fiat the gateway collected
+        rt.gw.token.mint(rt.platform, gateway.address, amount)
+    allocations, left = [], amount
+    for token_id in ids:
+        if left == 0 or dues[token_id] == 0:
+            continue
+        paid = rt.gw.ledger.repay(payer, token_id, min(left, dues[token_id]))
+        left -= paid.taken
+        allocations.append(
+            AllocationOut(
+                receivable_id=token_id,
+                amount=paid.taken,
+                to_penalty=paid.to_penalty,
+                to_fee=paid.to_fee,
+                to_principal=paid.to_principal,
+                tx_hash=paid.tx.tx_hash,
+                status=rt.gw.ledger.status(token_id).label,
+            )
+        )
+    rt.read_your_writes()
+    return RepaymentOut(amount=amount, allocations=allocations)
+
+
+def claim_all(rt: Runtime, party: Party) -> ClaimsOut:
+    """Claims everything the caller can claim, per receivable, in one transaction."""
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(HoldingRow, ReceivableRow)
+            .join(ReceivableRow, ReceivableRow.token_id == HoldingRow.token_id)
+            .where(HoldingRow.holder == party.address)
+        ).all()
+    owed = {h.token_id: amount for h, r in rows if (amount := ledger.claimable(h, r)) > 0}
+    if not owed:
+        return ClaimsOut(total=0, claims=[])
+    total = rt.gw.ledger.claim_many(rt.signer(party.address), sorted(owed))
+    rt.read_your_writes()
+    return ClaimsOut(total=total, claims=[ClaimOut(receivable_id=i, amount=a) for i, a in sorted(owed.items())])

@@ -1,0 +1,54 @@
+"""The API under test, in-process through FastAPI's TestClient: calls by party name, and an order factory."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from scf_ledger.domain.constants import UNIT
+from scf_ledger.services.runtime import Runtime
+
+
+@dataclass
+class Api:
+    client: TestClient
+    service: Runtime
+    keys: dict[str, str] = field(default_factory=dict)  # party name -> API key
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, who: str | None, json: Any = None, **headers: str) -> Any:
+        if who is not None:
+            headers["Authorization"] = f"Bearer {self.keys[who]}"
+        return self.client.request(method, path, json=json, headers=headers)
+
+    def ok(self, method: str, path: str, who: str, json: Any = None, **headers: str) -> Any:
+        response = self.call(method, path, who, json, **headers)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def register(self, name: str, kind: str) -> str:
+        body = self.ok("POST", "/v1/participants", "platform", {"kind": kind, "name": name})
+        self.keys[name], self.addresses[name] = body["api_key"], body["address"]
+        return body["address"]
+
+
+def doc() -> str:
+    return "0x" + secrets.token_hex(32)
+
+
+def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra: object) -> dict:
+    body = {
+        "buyer": api.addresses[buyer],
+        "supplier": api.addresses["tier1"],
+        "principal": str(principal),
+        "installments": 3,
+        "fee_bps": 100,
+        "document_hash": doc(),
+        "profile": {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60},
+        "login_hour": 14,
+        **extra,
+    }
+    return api.ok("POST", "/v1/orders", "gate", body)

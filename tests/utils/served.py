@@ -1,0 +1,112 @@
+"""`scf serve` as a subprocess for the end-to-end tests: on its own anvil, or on the embedded chain after the
+README's curl story."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from scf_ledger.chain.anvil import AnvilNode, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def scf(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scf_ledger.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        **kw,
+    )  # type: ignore[call-overload]
+
+
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{base} did not become healthy in {timeout:.0f} s")
+
+
+@dataclass
+class Served:
+    """`scf serve` running against its own anvil, with what a test needs to talk to both."""
+
+    base: str
+    admin_key: str
+    node_url: str
+    deployment: Path
+    db_url: str
+    stderr: list[str]
+
+    def reconcile(self) -> subprocess.CompletedProcess[str]:
+        return scf(
+            "reconcile", "--rpc-url", self.node_url, "--deployment", str(self.deployment), "--db-url", self.db_url
+        )
+
+
+@contextlib.contextmanager
+def served_on_anvil(tmp_path: Path) -> Iterator[Served]:
+    """anvil, `scf deploy`, then `scf serve` on it as a subprocess; stopped on exit (its stderr kept)."""
+    with AnvilNode.start() as node:
+        deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
+        db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
+        assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0
+        port = free_port()
+        args = ["--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url]
+        args += ["--admin-key-file", str(admin_key), "--port", str(port)]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "scf_ledger.cli.main", "serve", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        served = Served(f"http://127.0.0.1:{port}", "", node.url, deployment, db_url, [])
+        try:
+            wait_healthy(served.base)
+            served.admin_key = admin_key.read_text().strip()
+            yield served
+        finally:
+            server.terminate()
+            _, err = server.communicate(timeout=30)
+            served.stderr.append(err)
+
+
+@contextlib.contextmanager
+def story_served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A fresh `scf serve` on the embedded chain after the README's curl story (scripts/api-story.sh);
+    yields its base URL, the admin key file and what the story printed."""
+    port, admin_key = free_port(), tmp_path / "admin.key"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base)
+        env = {"PATH": "/usr/bin:/bin", "API": base, "ADMIN_KEY_FILE": str(admin_key)}
+        story = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
+        )
+        assert story.returncode == 0, story.stdout + story.stderr
+        yield base, admin_key, story.stdout
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
