@@ -13,7 +13,7 @@ from tests.utils.api import Api, order
 UNIT = 10**6
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ids(api: Api) -> list[str]:
     """One 3-installment purchase: 300 units of installment 1 passed to tier 2, 100 sUSD repaid on it."""
     placed = order(api)

@@ -24,7 +24,7 @@ def assert_problem(response, status: int, *words: str) -> dict:  # type: ignore[
     return body
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def receivable(api: Api) -> str:
     placed = order(api, principal=600 * UNIT)
     return api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
