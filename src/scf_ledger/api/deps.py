@@ -26,7 +26,10 @@ def bearer_key(authorization: str | None) -> str | None:
     return authorization.removeprefix("Bearer ").strip()
 
 
-def current_party(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Party:
+def current_party(rt: RuntimeDep, request: Request, authorization: Annotated[str | None, Header()] = None) -> Party:
+    known: Party | None = getattr(request.state, "party", None)  # looked up already by IdempotentRoute
+    if known is not None:
+        return known
     key = bearer_key(authorization)
     if key is None:
         raise Unauthorized("Unauthorized", "send your API key as `Authorization: Bearer <key>`")

@@ -88,6 +88,7 @@ class IdempotentRoute(APIRoute):
             party = await run_in_threadpool(rt.party_for_key, api_key) if key is not None and api_key else None
             if key is None or party is None:  # no key, or no caller (the handler answers 401)
                 return await handler(request)
+            request.state.party = party  # authenticated once: `current_party` takes it from here
             if not 1 <= len(key) <= MAX_KEY_LENGTH:
                 raise Problem(
                     422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters"

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scf_ledger.services.types import Address, Amount, AmountIn, Bytes32, Signature, TokenId, TokenIdIn, Uint
+from scf_ledger.store.reports import LineageStep
 
 
 class Strict(BaseModel):
@@ -173,35 +174,9 @@ class ReceivableDetail(ReceivableSummary):
     your_claimable: Amount
 
 
-class LineageStepOut(BaseModel):
-    """One event of a receivable's life; which fields are set depends on `kind` (unset ones are left out)."""
-
-    kind: Literal["origination", "mint", "transfer", "financing", "repayment", "claim", "default"]
-    tx_hash: str
-    block: int
-    obligor: str | None = None
-    originator: str | None = None
-    face: Amount | None = None
-    fee: Amount | None = None
-    due_date: int | None = None
-    financier: str | None = None
-    seller: str | None = None
-    sender: str | None = None
-    holder: str | None = None
-    payer: str | None = None
-    receiver: str | None = None
-    units: Amount | None = None
-    price: Amount | None = None
-    value: Amount | None = None
-    amount: Amount | None = None
-    to_penalty: Amount | None = None
-    to_fee: Amount | None = None
-    to_principal: Amount | None = None
-
-
 class LineageOut(BaseModel):
     receivable_id: TokenId
-    steps: list[LineageStepOut]
+    steps: list[LineageStep]
 
 
 class TransferCreate(Strict):

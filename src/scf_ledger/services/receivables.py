@@ -10,7 +10,6 @@ from scf_ledger.domain.enums import BOOK_ROLES
 from scf_ledger.services.errors import Invalid, NotFound
 from scf_ledger.services.models import (
     LineageOut,
-    LineageStepOut,
     ReceivableDetail,
     ReceivablesPage,
     ReceivableSummary,
@@ -134,9 +133,7 @@ def lineage(rt: Runtime, party: Party, token_id: int) -> LineageOut:
     visible(rt, party, token_id)
     with rt.sessions() as session:
         steps = reports.lineage(session, token_id)
-    return LineageOut(
-        receivable_id=token_id, steps=[LineageStepOut.model_validate(s, from_attributes=True) for s in steps]
-    )
+    return LineageOut(receivable_id=token_id, steps=steps)
 
 
 def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> TransferOut:

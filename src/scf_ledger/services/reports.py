@@ -1,63 +1,16 @@
 """Reports for the calling party: portfolio, aging and projected cash flows, at the chain's current time.
-The store computes them as dataclasses of ints; here they become the response models, once."""
+The store computes their rows (dataclasses of ints with a wire form); here they are put together."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import TypeVar
 
 from pydantic import BaseModel
 
 from scf_ledger.domain.enums import Role
 from scf_ledger.services.runtime import Party, Runtime
-from scf_ledger.services.types import Amount, TokenId, Uint
+from scf_ledger.services.types import Amount
 from scf_ledger.store import reports
 
-M = TypeVar("M", bound=BaseModel)
 DEFAULT_RATE_BPS = 1_200  # today's value of a holding: its outstanding discounted at 12 %/yr
-
-
-class PositionOut(BaseModel):
-    token_id: TokenId
-    purchase_id: Uint
-    installment: int
-    obligor: str
-    due_date: int
-    status: str
-    units: Amount
-    outstanding: Amount
-    value_today: Amount
-    days_past_due: int
-
-
-class AgingOut(BaseModel):
-    bucket: str
-    receivables: int
-    outstanding: Amount
-
-
-class CashflowOut(BaseModel):
-    month: str
-    amount: Amount
-
-
-class CreditLineOut(BaseModel):
-    obligor: str
-    limit: Amount
-    exposure: Amount
-    utilisation_bps: int | None
-    frozen: bool
-
-
-class DecisionSummaryOut(BaseModel):
-    order_id: str
-    buyer: str
-    principal: Amount
-    outcome: str
-    score: int
-    band: str
-    reason_codes: list[str]
-    config_version: str
 
 
 class PartyRef(BaseModel):
@@ -75,24 +28,20 @@ class PortfolioOut(BaseModel):
     party: PartyRef
     as_of: int
     rate_bps: int
-    positions: list[PositionOut]
+    positions: list[reports.Position]
     totals: Totals
-    aging: list[AgingOut]
-    cashflow: list[CashflowOut]
-    credit_lines: list[CreditLineOut] | None
-    risk_decisions: list[DecisionSummaryOut] | None
+    aging: list[reports.AgingBucket]
+    cashflow: list[reports.CashflowMonth]
+    credit_lines: list[reports.CreditLine] | None
+    risk_decisions: list[reports.DecisionSummary] | None
 
 
 class AgingReport(BaseModel):
-    items: list[AgingOut]
+    items: list[reports.AgingBucket]
 
 
 class CashflowReport(BaseModel):
-    items: list[CashflowOut]
-
-
-def _out(model: type[M], rows: Sequence[object]) -> list[M]:
-    return [model.model_validate(r, from_attributes=True) for r in rows]
+    items: list[reports.CashflowMonth]
 
 
 def _positions(rt: Runtime, party: Party, rate_bps: int) -> tuple[int, list[reports.Position]]:
@@ -107,16 +56,16 @@ def portfolio(rt: Runtime, party: Party, rate_bps: int = DEFAULT_RATE_BPS) -> Po
     now, items = _positions(rt, party, rate_bps)
     book = party.role == Role.PLATFORM
     with rt.sessions() as session:
-        lines = _out(CreditLineOut, reports.credit_lines(session)) if book else None
-        decisions = _out(DecisionSummaryOut, reports.risk_decisions(session)) if book else None
+        lines = reports.credit_lines(session) if book else None
+        decisions = reports.risk_decisions(session) if book else None
     return PortfolioOut(
         party=PartyRef(address=party.address, name=party.name, role=party.role),
         as_of=now,
         rate_bps=rate_bps,
-        positions=_out(PositionOut, items),
+        positions=items,
         totals=Totals(outstanding=sum(p.outstanding for p in items), value_today=sum(p.value_today for p in items)),
-        aging=_out(AgingOut, reports.aging(items)),
-        cashflow=_out(CashflowOut, reports.cashflow(items, now)),
+        aging=reports.aging(items),
+        cashflow=reports.cashflow(items, now),
         credit_lines=lines,
         risk_decisions=decisions,
     )
@@ -124,10 +73,10 @@ def portfolio(rt: Runtime, party: Party, rate_bps: int = DEFAULT_RATE_BPS) -> Po
 
 def aging(rt: Runtime, party: Party) -> AgingReport:
     """Outstanding by days past due: current, 1-30, 31-60, 61-90, over 90."""
-    return AgingReport(items=_out(AgingOut, reports.aging(_positions(rt, party, DEFAULT_RATE_BPS)[1])))
+    return AgingReport(items=reports.aging(_positions(rt, party, DEFAULT_RATE_BPS)[1]))
 
 
 def cashflow(rt: Runtime, party: Party) -> CashflowReport:
     """Projected cash by month of the installments' due dates (overdue and defaulted apart)."""
     now, items = _positions(rt, party, DEFAULT_RATE_BPS)
-    return CashflowReport(items=_out(CashflowOut, reports.cashflow(items, now)))
+    return CashflowReport(items=reports.cashflow(items, now))

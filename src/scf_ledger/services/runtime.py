@@ -1,6 +1,7 @@
 """What every service works with, wired once per process: the chain and its gateways, the database, the
-keystore, the risk engine and the indexer. `Runtime.open` connects (deploying on an embedded chain),
-migrates, binds the database to the chain and bootstraps the platform party."""
+keystore, the risk engine and the indexer. The constructor only wires; `Runtime.open` starts a service:
+connects (deploying on an embedded chain), migrates, binds the database to the chain, bootstraps the platform
+party and catches up with the chain."""
 
 from __future__ import annotations
 
@@ -59,7 +60,6 @@ class Runtime:
         self.embedded = is_embedded(chain.w3)
         self.platform = platform
         self.db_url = db_url
-        upgrade(db_url)
         self.engine = make_engine(db_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.indexer = Indexer(
@@ -70,12 +70,10 @@ class Runtime:
             confirmations=settings.confirmations,
             run=chain.sender.run,
         )
-        self.indexer.ensure_chain()  # refuses a database recorded for another chain
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
-        self.admin_key: str | None = self._bootstrap_platform()
-        self.sync()
+        self.admin_key: str | None = None  # the platform's API key, when this start created it
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -91,7 +89,13 @@ class Runtime:
             platform = deployer_account(w3, settings.private_key_file)
             chain = ScfChain(w3, Deployment.read(Path(settings.deployment)))
             default_db = "sqlite:///scf-ledger.sqlite"
-        return cls(settings, chain, platform, settings.db_url or default_db)
+        db_url = settings.db_url or default_db
+        upgrade(db_url)
+        rt = cls(settings, chain, platform, db_url)
+        rt.indexer.ensure_chain()  # refuses a database recorded for another chain
+        rt.admin_key = rt._bootstrap_platform()
+        rt.sync()
+        return rt
 
     @property
     def local_money(self) -> bool:

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 from eth_utils import to_checksum_address
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from scf_ledger.domain.constants import MAX_AMOUNT, MAX_UINT256
+from scf_ledger.domain.types import Amount, TokenId, Uint, wire_schema
 
 
 def _digits(max_digits: int, maximum: int, what: str) -> Callable[[object], int]:
@@ -28,19 +29,13 @@ def _digits(max_digits: int, maximum: int, what: str) -> Callable[[object], int]
     return parse
 
 
-def _wire(max_digits: int, example: str) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "pattern": f"^[0-9]{{1,{max_digits}}}$", "examples": [example]})
-
-
-_as_string = PlainSerializer(str, return_type=str, when_used="json")
-
 # In requests: a string of digits, parsed to int and bounded.
-AmountIn = Annotated[int, BeforeValidator(_digits(39, MAX_AMOUNT, "an amount of base units")), _wire(39, "1000000")]
-TokenIdIn = Annotated[int, BeforeValidator(_digits(78, MAX_UINT256, "a token id")), _wire(78, "256")]
-# In responses: an int written as a string of digits.
-Amount = Annotated[int, _as_string, _wire(39, "1000000")]
-TokenId = Annotated[int, _as_string, _wire(78, "256")]
-Uint = Annotated[int, _as_string, _wire(78, "1")]
+AmountIn = Annotated[
+    int, BeforeValidator(_digits(39, MAX_AMOUNT, "an amount of base units")), wire_schema(39, "1000000")
+]
+TokenIdIn = Annotated[int, BeforeValidator(_digits(78, MAX_UINT256, "a token id")), wire_schema(78, "256")]
+# In responses: Amount, TokenId and Uint of scf_ledger.domain.types (re-exported here for the models).
+__all__ = ["Address", "Amount", "AmountIn", "Bytes32", "Signature", "TokenId", "TokenIdIn", "Uint"]
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$"), AfterValidator(to_checksum_address)]
 Bytes32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]

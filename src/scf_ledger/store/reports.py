@@ -1,11 +1,13 @@
 """Portfolio reports from the read model: positions, aging, projected cash flows, lineage, credit lines and
-risk decisions. What a party sees: a holder its units, an obligor its debts, the platform and gateway the book."""
+risk decisions. What a party sees: a holder its units, an obligor its debts, the platform and gateway the book.
+Each report row is a pydantic dataclass of ints: the API returns it as it is, amounts written as strings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
+from pydantic.dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import BPS, SECONDS_PER_DAY, ZERO_ADDRESS
 from scf_ledger.domain.enums import BOOK_ROLES, Role, Status
 from scf_ledger.domain.money import paid_per_unit_scaled, price_for_units, value_of_units
+from scf_ledger.domain.types import Amount, TokenId, Uint
 from scf_ledger.store.models import (
     ClaimRow,
     CreditOrderRow,
@@ -34,15 +37,15 @@ AGING_BUCKETS = (("current", 0), ("1-30", 30), ("31-60", 60), ("61-90", 90), ("o
 class Position:
     """One receivable as the caller sees it; amounts in settlement base units."""
 
-    token_id: int
-    purchase_id: int
+    token_id: TokenId
+    purchase_id: Uint
     installment: int
     obligor: str
     due_date: int
     status: str
-    units: int  # held by the caller (the face for an obligor or the book)
-    outstanding: int  # principal still to come to the caller (a holder), or still owed (obligor, book)
-    value_today: int  # the outstanding discounted to now at the report's rate
+    units: Amount  # held by the caller (the face for an obligor or the book)
+    outstanding: Amount  # principal still to come to the caller (a holder), or still owed (obligor, book)
+    value_today: Amount  # the outstanding discounted to now at the report's rate
     days_past_due: int
 
 
@@ -50,20 +53,20 @@ class Position:
 class AgingBucket:
     bucket: str
     receivables: int
-    outstanding: int
+    outstanding: Amount
 
 
 @dataclass(frozen=True)
 class CashflowMonth:
     month: str  # YYYY-MM, or "overdue" / "defaulted"
-    amount: int
+    amount: Amount
 
 
 @dataclass(frozen=True)
 class CreditLine:
     obligor: str
-    limit: int
-    exposure: int
+    limit: Amount
+    exposure: Amount
     utilisation_bps: int | None
     frozen: bool
 
@@ -72,7 +75,7 @@ class CreditLine:
 class DecisionSummary:
     order_id: str
     buyer: str
-    principal: int
+    principal: Amount
     outcome: str
     score: int
     band: str
@@ -82,15 +85,15 @@ class DecisionSummary:
 
 @dataclass(frozen=True)
 class LineageStep:
-    """One event of a receivable's life; the fields of its kind are set, the rest are None."""
+    """One event of a receivable's life; the fields of its kind are set, the rest are None (and left out)."""
 
-    kind: str
+    kind: Literal["origination", "mint", "transfer", "financing", "repayment", "claim", "default"]
     tx_hash: str
     block: int
     obligor: str | None = None
     originator: str | None = None
-    face: int | None = None
-    fee: int | None = None
+    face: Amount | None = None
+    fee: Amount | None = None
     due_date: int | None = None
     financier: str | None = None
     seller: str | None = None
@@ -98,13 +101,13 @@ class LineageStep:
     holder: str | None = None
     payer: str | None = None
     receiver: str | None = None
-    units: int | None = None
-    price: int | None = None
-    value: int | None = None
-    amount: int | None = None
-    to_penalty: int | None = None
-    to_fee: int | None = None
-    to_principal: int | None = None
+    units: Amount | None = None
+    price: Amount | None = None
+    value: Amount | None = None
+    amount: Amount | None = None
+    to_penalty: Amount | None = None
+    to_fee: Amount | None = None
+    to_principal: Amount | None = None
 
 
 def positions(session: Session, address: str, role: Role, now: int, rate_bps: int) -> list[Position]:
