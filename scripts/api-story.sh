@@ -7,11 +7,11 @@ post() { curl -s -X POST "$API$2" -H "Authorization: Bearer $1" -H 'Content-Type
 get()  { curl -s "$API$2" -H "Authorization: Bearer $1"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-GATE=$(post "$ADMIN" /v1/participants '{"kind":"gateway","name":"PayGate"}' | field '["api_key"]')
+R=$(post "$ADMIN" /v1/participants '{"kind":"gateway","name":"PayGate"}');       GATE=$(echo "$R" | field '["api_key"]'); GATEA=$(echo "$R" | field '["address"]')
 R=$(post "$ADMIN" /v1/participants '{"kind":"supplier","name":"Tier-1 Parts"}');   T1=$(echo "$R" | field '["api_key"]'); T1A=$(echo "$R" | field '["address"]')
 R=$(post "$ADMIN" /v1/participants '{"kind":"supplier","name":"Tier-2 Metals"}');  T2A=$(echo "$R" | field '["address"]')
 R=$(post "$ADMIN" /v1/participants '{"kind":"financier","name":"Factor Bank"}');   BANK=$(echo "$R" | field '["api_key"]'); BANKA=$(echo "$R" | field '["address"]')
-R=$(post "$ADMIN" /v1/participants '{"kind":"obligor","name":"Alice"}');           BUYA=$(echo "$R" | field '["address"]')
+R=$(post "$ADMIN" /v1/participants "{\"kind\":\"obligor\",\"name\":\"Alice\",\"gateway\":\"$GATEA\"}"); BUYA=$(echo "$R" | field '["address"]')
 
 echo "== order: the risk engine decides"
 ORDER=$(post "$GATE" /v1/orders "{\"buyer\":\"$BUYA\",\"supplier\":\"$T1A\",\"principal\":\"1200000000\",\"installments\":3,\"fee_bps\":100,\"document_hash\":\"0x$(openssl rand -hex 32)\",\"profile\":{\"age\":40,\"monthly_income\":\"3000000000\",\"employment_months\":30},\"login_hour\":14}")

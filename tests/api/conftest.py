@@ -29,10 +29,12 @@ def module_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         api.addresses["platform"] = service.platform.address
         for name, kind in [
             ("gate", "gateway"),
+            ("gate2", "gateway"),
             ("tier1", "supplier"),
             ("tier2", "supplier"),
             ("tier3", "supplier"),
             ("bank", "financier"),
+            ("bank2", "financier"),
             ("buyer", "obligor"),
             ("buyer2", "obligor"),
         ]:
@@ -62,4 +64,5 @@ def api(module_api: Api) -> Iterator[Api]:
     live.close()
     saved.close()
     rt.indexer.indexed_through = -1  # read from the restored database at the next poll
+    rt.clock.forget()  # the chain's clock went back with the snapshot
     module_api.keys, module_api.addresses = keys, addresses

@@ -127,9 +127,9 @@ def test_malformed_and_wrongly_typed_input(api: Api) -> None:
 
 def test_unknown_ids(api: Api) -> None:
     assert_problem(api.call("GET", "/v1/receivables/999999999", "platform"), 404, "no receivable 999999999")
-    assert_problem(api.call("GET", "/v1/receivables/abc", "platform"), 422, "not a token id")
+    assert_problem(api.call("GET", "/v1/receivables/abc", "platform"), 422, "a token id is a string of 1 to 78")
     assert_problem(api.call("GET", "/v1/orders/ord_nope", "gate"), 404)
-    assert_problem(api.call("DELETE", "/v1/offers/0xnope-1", "bank"), 404)
+    assert_problem(api.call("DELETE", "/v1/offers/0xnope-1", "bank"), 422, "offer_id")
     assert_problem(api.call("POST", "/v1/repayments", "gate", {"receivable_id": "999999999", "amount": "1"}), 404)
 
 
@@ -166,10 +166,10 @@ def test_financing_more_than_the_offer_or_the_balance(api: Api, receivable: str)
         422,
         "offer too small",
     )
-    assert_problem(
+    assert_problem(  # tier2 holds none of what the offer buys: the offer is not in its sight
         api.call("POST", "/v1/financing-requests", "tier2", {"offer_id": offer["id"], "units": "5"}),
-        422,
-        "not enough units",
+        404,
+        "no offer",
     )
     api.ok("DELETE", f"/v1/offers/{offer['id']}", "bank")
     gone = api.call("POST", "/v1/financing-requests", "tier1", {"offer_id": offer["id"], "units": "5"})

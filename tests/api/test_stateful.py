@@ -40,7 +40,8 @@ class ApiMachine(RuleBasedStateMachine):
             ("bank", "financier"),
             ("buyer", "obligor"),
         ]:
-            body = self.post("platform", "/v1/participants", {"kind": kind, "name": name}).json()
+            served_by = {"gateway": self.addresses["gate"]} if kind == "obligor" else {}
+            body = self.post("platform", "/v1/participants", {"kind": kind, "name": name, **served_by}).json()
             self.keys[name], self.addresses[name] = body["api_key"], body["address"]
         self.post("platform", "/v1/cash", {"to": self.addresses["bank"], "amount": str(10**6 * UNIT)})
         self.ids: list[str] = []

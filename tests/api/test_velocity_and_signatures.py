@@ -66,7 +66,8 @@ def test_three_large_orders_in_a_day_freeze_the_line_until_the_next(fresh: Api) 
 
 def test_a_buyer_that_signs_for_itself(fresh: Api) -> None:
     own = Account.create()
-    body = fresh.ok("POST", "/v1/participants", "platform", {"kind": "obligor", "name": "Self", "address": own.address})
+    request = {"kind": "obligor", "name": "Self", "address": own.address, "gateway": fresh.addresses["gate"]}
+    body = fresh.ok("POST", "/v1/participants", "platform", request)
     assert body["custodial"] is False
     placed = _order(fresh, own.address, 300 * UNIT)
     needs = fresh.call("POST", f"/v1/orders/{placed['id']}/confirm", "gate")

@@ -36,7 +36,8 @@ def _story(http: httpx.Client, platform_key: str) -> None:
         ("bank", "financier"),
         ("buyer", "obligor"),
     ]:
-        body = post(platform_key, "/v1/participants", {"kind": kind, "name": name})
+        served_by = {"gateway": addresses["gate"]} if kind == "obligor" else {}
+        body = post(platform_key, "/v1/participants", {"kind": kind, "name": name, **served_by})
         keys[name], addresses[name] = body["api_key"], body["address"]
     placed = post(
         keys["gate"],

@@ -37,7 +37,8 @@ def _storm(http: httpx.Client, platform_key: str) -> tuple[Counter[int], int]:
 
     keys, addresses = {}, {}
     for name, kind in [("gate", "gateway"), ("tier1", "supplier"), ("bank", "financier"), ("buyer", "obligor")]:
-        body = post(platform_key, "/v1/participants", {"kind": kind, "name": name}).json()
+        served_by = {"gateway": addresses["gate"]} if kind == "obligor" else {}
+        body = post(platform_key, "/v1/participants", {"kind": kind, "name": name, **served_by}).json()
         keys[name], addresses[name] = body["api_key"], body["address"]
     order = post(keys["gate"], "/v1/orders", {
         "buyer": addresses["buyer"], "supplier": addresses["tier1"], "principal": "3000", "installments": 3,

@@ -29,8 +29,12 @@ class Api:
         assert response.status_code < 300, response.text
         return response.json()
 
-    def register(self, name: str, kind: str) -> str:
-        body = self.ok("POST", "/v1/participants", "platform", {"kind": kind, "name": name})
+    def register(self, name: str, kind: str, gateway: str = "gate") -> str:
+        """Registers a party; an obligor is served by the gateway named `gateway`."""
+        request = {"kind": kind, "name": name}
+        if kind == "obligor":
+            request["gateway"] = self.addresses[gateway]
+        body = self.ok("POST", "/v1/participants", "platform", request)
         self.keys[name], self.addresses[name] = body["api_key"], body["address"]
         return body["address"]
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scf_ledger.domain.enums import Role
 from scf_ledger.services.errors import Forbidden, Unauthorized
@@ -26,11 +27,17 @@ def bearer_key(authorization: str | None) -> str | None:
     return authorization.removeprefix("Bearer ").strip()
 
 
-def current_party(rt: RuntimeDep, request: Request, authorization: Annotated[str | None, Header()] = None) -> Party:
+# Declares the scheme in the OpenAPI document and reads the header; a missing key is ours to answer (401).
+bearer = HTTPBearer(scheme_name="bearer", description="the party's API key", auto_error=False)
+
+
+def current_party(
+    rt: RuntimeDep, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Party:
     known: Party | None = getattr(request.state, "party", None)  # looked up already by IdempotentRoute
     if known is not None:
         return known
-    key = bearer_key(authorization)
+    key = credentials.credentials if credentials is not None else None
     if key is None:
         raise Unauthorized("Unauthorized", "send your API key as `Authorization: Bearer <key>`")
     party = rt.party_for_key(key)
@@ -56,10 +63,18 @@ GatewayDep = Annotated[Party, Depends(_only(Role.GATEWAY))]
 FinancierDep = Annotated[Party, Depends(_only(Role.FINANCIER))]
 
 
+MAX_IDEMPOTENCY_KEY = 200  # characters
+
+
 def idempotency_key(
     key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", description="Replays the stored response of an earlier request with it"),
+        Header(
+            alias="Idempotency-Key",
+            description="Replays the stored response of an earlier request with it",
+            min_length=1,
+            max_length=MAX_IDEMPOTENCY_KEY,
+        ),
     ] = None,
 ) -> str | None:
     """Documents the header on every POST; `IdempotentRoute` reads and enforces it."""

@@ -17,13 +17,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from scf_ledger.api.deps import bearer_key, idempotency_key
+from scf_ledger.api.deps import MAX_IDEMPOTENCY_KEY, bearer_key, idempotency_key
 from scf_ledger.api.problems import Problem
 from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.models import IdempotencyRow
 
 IN_PROGRESS = 0
-MAX_KEY_LENGTH = 200
 
 
 def request_digest(route: str, body: Any) -> str:
@@ -89,9 +88,9 @@ class IdempotentRoute(APIRoute):
             if key is None or party is None:  # no key, or no caller (the handler answers 401)
                 return await handler(request)
             request.state.party = party  # authenticated once: `current_party` takes it from here
-            if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
                 raise Problem(
-                    422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters"
+                    422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters"
                 )
             digest = request_digest(f"POST {request.url.path}", _canonical(await request.body()))
             stored = await run_in_threadpool(_claim, rt, party.address, key, digest)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
+from starlette.types import Scope
 
-from scf_ledger.api import problems
+from scf_ledger.api import openapi, problems
+from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
 from scf_ledger.api.routes import market, orders, participants, receivables, reports, settlement, system
 from scf_ledger.services.runtime import Runtime
 from scf_ledger.web import pages
@@ -17,26 +17,12 @@ from scf_ledger.web import pages
 API_PREFIX = "/v1"
 
 
-class RequestCounter:
-    def __init__(self) -> None:
-        self._counts: Counter[tuple[str, int]] = Counter()
-        self._lock = threading.Lock()
-
-    def add(self, route: str, status: int) -> None:
-        with self._lock:
-            self._counts[(route, status)] += 1
-
-    def snapshot(self) -> dict[tuple[str, int], int]:
-        with self._lock:
-            return dict(self._counts)
-
-
-def route_template(request: Request) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's path template with the prefix it was included under ("/v1/orders/{order_id}")."""
-    route = request.scope.get("route")
+    route = scope.get("route")
     if route is None:
         return "unmatched"
-    included = request.scope.get("fastapi", {}).get("included_router")
+    included = scope.get("fastapi", {}).get("included_router")
     prefix = included.include_context.prefix if included is not None else ""
     return prefix + str(getattr(route, "path", ""))
 
@@ -54,15 +40,13 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     app.state.metrics = RequestCounter()
     problems.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (participants, orders, receivables, market, settlement, system, reports):
-        api.include_router(module.router)
+    routers = [m.router for m in (participants, orders, receivables, market, settlement, system, reports)]
+    for router in routers:
+        api.include_router(router)
     app.include_router(api)
+    app.state.path_methods = problems.path_methods(API_PREFIX, routers)
     app.include_router(pages.router)
-
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        app.state.metrics.add(route_template(request), response.status_code)
-        return response
-
+    app.add_middleware(BodyLimits)
+    app.add_middleware(Outcomes, counter=app.state.metrics, route_of=route_template)  # outermost: sees all
+    openapi.install(app)
     return app

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from scf_ledger.chain.errors import ContractRevert, TransactionTimeout
 from scf_ledger.domain.errors import DomainError
@@ -88,6 +91,26 @@ def contract_problem(exc: ContractRevert) -> Problem:
     )
 
 
+PathMethods = list[tuple[re.Pattern[str], set[str]]]
+
+
+def path_methods(prefix: str, routers: list[APIRouter]) -> PathMethods:
+    """Each route's path (as Starlette matches it) with its methods, for the `Allow` header of a 405."""
+    return [
+        (compile_path(prefix + route.path)[0], set(route.methods))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of the path over all its routes (Starlette's 405 names only the first route it matched)."""
+    table: PathMethods = getattr(request.app.state, "path_methods", [])
+    path = request.url.path
+    return ", ".join(sorted({m for pattern, methods in table if pattern.match(path) for m in methods}))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
@@ -108,17 +131,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"].removeprefix("Value error, ")}
+            for e in exc.errors()
+        ]
         first = errors[0] if errors else {"location": "body", "message": "invalid"}
         detail = f"{first['location']}: {first['message']}"
         return problem_response(422, "Invalid request", detail, "invalid-request", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
             exc.status_code, "Error"
         )
-        return problem_response(exc.status_code, title, str(exc.detail), slug_of(title))
+        headers = {"Allow": allowed_methods(request)} if exc.status_code == 405 else exc.headers
+        return problem_response(exc.status_code, title, str(exc.detail), slug_of(title), headers=headers)
 
     @app.exception_handler(TransactionTimeout)
     async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:
@@ -129,7 +156,3 @@ def install(app: FastAPI) -> None:
         # Connection refused or reset by the node (requests' errors are OSErrors): nothing was recorded.
         detail = f"the chain node does not answer ({type(exc).__name__}); nothing was done, retry later"
         return problem_response(503, "Chain unavailable", detail, "chain-unavailable", headers={"Retry-After": "5"})
-
-    @app.exception_handler(Exception)
-    async def _bug(_: Request, exc: Exception) -> JSONResponse:  # ours, not the caller's
-        return problem_response(500, "Internal error", f"{type(exc).__name__}: {exc}", "internal-error")

@@ -71,13 +71,13 @@ def _measure(service: Runtime, base: str, samples: int, log: Callable[[str], Non
     http = httpx.Client(base_url=base, timeout=60)
     admin = {"Authorization": f"Bearer {service.admin_key}"}
 
-    def party(kind: str, name: str) -> tuple[str, str]:
-        body = http.post("/v1/participants", json={"kind": kind, "name": name}, headers=admin).json()
+    def party(kind: str, name: str, **extra: str) -> tuple[str, str]:
+        body = http.post("/v1/participants", json={"kind": kind, "name": name, **extra}, headers=admin).json()
         return body["api_key"], body["address"]
 
-    gate_key, _ = party("gateway", "gate")
+    gate_key, gateway = party("gateway", "gate")
     seller_key, seller = party("supplier", "seller")
-    _, buyer = party("obligor", "buyer")
+    _, buyer = party("obligor", "buyer", gateway=gateway)
     bank_key, bank = party("financier", "bank")
     http.post("/v1/cash", json={"to": bank, "amount": str(10**6 * UNIT)}, headers=admin)
     gate = {"Authorization": f"Bearer {gate_key}"}

@@ -30,6 +30,29 @@ def machine_facts() -> dict[str, object]:
     }
 
 
+def _served_section(
+    section: str, rpc_url: str | None, stack: ExitStack, quick: bool, log: Callable[[str], None]
+) -> dict[str, float]:
+    """A section that serves the API on a node, on a fresh deployment of its own."""
+    from scf_ledger.chain.client import ScfChain
+    from scf_ledger.chain.keys import deployer_account
+
+    if rpc_url is None:
+        log(f"{section}: skipped (needs a node: --anvil or --rpc-url)")
+        return {}
+    w3 = connect(rpc_url)
+    deployment = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "deployment.json"
+    ScfChain.deploy_new(w3, deployer_account(w3, None)).deployment.write(deployment)
+    log(f"{section} on {rpc_url}…")
+    if section == "api":
+        from scf_ledger.bench.api import measure_api
+
+        return measure_api(rpc_url, deployment, samples=20 if quick else 50, log=log)
+    from scf_ledger.bench.reads import measure_reads
+
+    return measure_reads(rpc_url, deployment, seconds=3 if quick else 8, log=log)
+
+
 def run_bench(
     sections: list[str],
     *,
@@ -60,19 +83,9 @@ def run_bench(
 
             log(f"indexer on {chain_name}…")
             results |= measure_indexer(connect(rpc_url), purchases=10 if quick else 40, pg_url=pg_url, log=log)
-        if "api" in sections:
-            from scf_ledger.bench.api import measure_api
-            from scf_ledger.chain.client import ScfChain
-            from scf_ledger.chain.keys import deployer_account
-
-            if rpc_url is None:
-                log("api: skipped (needs a node: --anvil or --rpc-url)")
-            else:
-                w3 = connect(rpc_url)
-                deployment = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "deployment.json"
-                ScfChain.deploy_new(w3, deployer_account(w3, None)).deployment.write(deployment)
-                log(f"api overhead on {chain_name}…")
-                results |= measure_api(rpc_url, deployment, samples=20 if quick else 50, log=log)
+        for section in ("api", "reads"):
+            if section in sections:
+                results |= _served_section(section, rpc_url, stack, quick, log)
         if "throughput" in sections:
             from scf_ledger.bench.throughput import measure_throughput
 

@@ -200,7 +200,8 @@ def _api_call(args: argparse.Namespace, method: str, path: str, body: dict[str, 
 
 def _cmd_parties(args: argparse.Namespace) -> int:
     if args.parties_command == "create":
-        body = {"kind": args.kind, "name": args.name, **({"address": args.address} if args.address else {})}
+        body = {"kind": args.kind, "name": args.name}
+        body |= {field: getattr(args, field) for field in ("address", "gateway") if getattr(args, field)}
         payload = _api_call(args, "POST", "/v1/participants", body).json()
     else:
         payload = _api_call(args, "GET", "/v1/participants").json()
@@ -239,7 +240,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api")
+BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api", "reads")
 
 
 def _figure(value: object) -> str:
@@ -331,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--kind", required=True, choices=["gateway", "supplier", "financier", "obligor"])
             q.add_argument("--name", required=True)
             q.add_argument("--address", help="the party's own address, if it signs for itself")
+            q.add_argument("--gateway", help="an obligor's: the address of the gateway that serves it")
 
     p = sub.add_parser("report", help="the calling party's aging or cash-flow report from a running `scf serve`")
     p.add_argument("report", choices=["aging", "cashflow"])

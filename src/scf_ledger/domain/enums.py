@@ -42,7 +42,3 @@ class Role(StrEnum):
     @property
     def kind(self) -> Kind:
         return Kind[self.name]
-
-
-# Roles that see every receivable of the book (the rest see what they hold or owe).
-BOOK_ROLES = frozenset({Role.PLATFORM, Role.GATEWAY})

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eth_utils import is_address, to_checksum_address
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from scf_ledger.domain.enums import Role
 from scf_ledger.services.errors import NotFound
 from scf_ledger.services.models import CreditOut, LimitOut, LimitUpdate
+from scf_ledger.store.access import serves
 from scf_ledger.store.models import CreditOrderRow, RiskDecisionRow
 
 if TYPE_CHECKING:
@@ -18,13 +18,27 @@ if TYPE_CHECKING:
 
 
 def _obligor(rt: Runtime, party: Party, address: str) -> str:
-    """The obligor at `address`, if the caller may see its line (the platform, or the obligor itself)."""
-    if not is_address(address):
+    """The obligor at `address`, if the caller may see its line: the platform, the obligor itself, or the
+    gateway that serves it."""
+    row = rt.party(address)
+    if row is None or row.role != Role.OBLIGOR:
         raise NotFound("obligor", address)
-    row = rt.party(to_checksum_address(address))
-    if row is None or row.role != Role.OBLIGOR or (party.role != Role.PLATFORM and party.address != address):
+    if party.role != Role.PLATFORM and party.address != row.address and not serves(party.address, row):
         raise NotFound("obligor", address)
     return row.address
+
+
+def pending_freezes(obligor: str) -> Select[tuple[RiskDecisionRow]]:
+    """The velocity freezes of `obligor` that have not ended (by expiry or by the platform's hand)."""
+    return (
+        select(RiskDecisionRow)
+        .join(CreditOrderRow, CreditOrderRow.id == RiskDecisionRow.order_id)
+        .where(
+            CreditOrderRow.buyer == obligor,
+            RiskDecisionRow.freeze_until.is_not(None),
+            RiskDecisionRow.restored.is_(False),
+        )
+    )
 
 
 def credit_line(rt: Runtime, party: Party, address: str) -> CreditOut:
@@ -44,6 +58,9 @@ def credit_line(rt: Runtime, party: Party, address: str) -> CreditOut:
 def set_limit(rt: Runtime, platform: Party, address: str, body: LimitUpdate) -> LimitOut:
     obligor = _obligor(rt, platform, address)
     tx = rt.gw.registry.set_credit_limit(rt.platform, obligor, body.limit, body.reason)
+    with rt.sessions.begin() as session:  # the platform's limit ends any velocity freeze: it is not undone later
+        for freeze in session.scalars(pending_freezes(obligor)):
+            freeze.restored = True
     rt.read_your_writes()
     return LimitOut(obligor=obligor, limit=body.limit, tx_hash=tx.tx_hash)
 

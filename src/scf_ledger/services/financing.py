@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
+from eth_utils import to_checksum_address
 from sqlalchemy import select
 
 from scf_ledger.chain.client import Offer
-from scf_ledger.domain.constants import ZERO_ADDRESS
+from scf_ledger.domain.constants import MAX_UINT256, ZERO_ADDRESS
+from scf_ledger.services import receivables
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.models import (
     FinancingCreate,
@@ -19,6 +22,8 @@ from scf_ledger.services.models import (
     QuoteOut,
 )
 from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.services.types import OFFER_ID_PATTERN
+from scf_ledger.store.access import offers_seen_by
 from scf_ledger.store.models import HoldingRow, OfferRow
 
 
@@ -26,14 +31,24 @@ def offer_id(financier: str, nonce: int) -> str:
     return f"{financier.lower()}-{nonce}"
 
 
-def load_offer(rt: Runtime, raw_id: str) -> OfferRow:
-    """A signed offer by its id (`financier-nonce`)."""
-    financier, _, nonce = raw_id.partition("-")
-    if not nonce.isdigit() or len(financier) != 42:
+OFFER_ID = re.compile(OFFER_ID_PATTERN)
+
+
+def load_offer(rt: Runtime, party: Party, raw_id: str) -> OfferRow:
+    """A signed offer by its id (`financier-nonce`), if the caller may see it (store/access.py)."""
+    match = OFFER_ID.match(raw_id)
+    if match is None or int(match[2]) > MAX_UINT256:
         raise NotFound("offer", raw_id)
     with rt.sessions() as session:
-        row = session.scalar(select(OfferRow).where(OfferRow.nonce == int(nonce), OfferRow.financier.ilike(financier)))
-    if row is None or row.signature is None:
+        row = session.scalar(
+            select(OfferRow).where(
+                OfferRow.financier == to_checksum_address(match[1]),
+                OfferRow.nonce == int(match[2]),
+                OfferRow.signature.is_not(None),
+                offers_seen_by(party.address, party.role),
+            )
+        )
+    if row is None:
         raise NotFound("offer", raw_id)
     return row
 
@@ -112,21 +127,27 @@ def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
     return offer_out(row)
 
 
-def list_offers(rt: Runtime, open_only: bool = True) -> OffersOut:
-    """Offers on the market (signed; open: not cancelled, not expired, with units left)."""
-    now = rt.chain.now()
+def is_open(row: OfferRow, now: int) -> bool:
+    """Not cancelled, not expired, and with at least its minimum sale left."""
+    left = (row.max_units or 0) - row.filled_units
+    return not row.cancelled and (row.expiry or 0) >= now and left > 0 and left >= (row.min_units or 0)
+
+
+def list_offers(rt: Runtime, party: Party, open_only: bool = True) -> OffersOut:
+    """The offers the caller may see (its own, or those that buy what it holds); open ones by default."""
+    now = rt.clock.now()
     with rt.sessions() as session:
-        rows = session.scalars(select(OfferRow).where(OfferRow.signature.is_not(None))).all()
-    if open_only:
-        rows = [r for r in rows if not r.cancelled and (r.expiry or 0) >= now and r.filled_units < (r.max_units or 0)]
-    return OffersOut(items=[offer_out(r) for r in rows])
+        rows = session.scalars(
+            select(OfferRow).where(OfferRow.signature.is_not(None), offers_seen_by(party.address, party.role))
+        ).all()
+    return OffersOut(items=[offer_out(r) for r in rows if not open_only or is_open(r, now)])
 
 
-def cancel_offer(rt: Runtime, party: Party, raw_id: str) -> OfferCancelled:
-    row = load_offer(rt, raw_id)
-    if row.financier != party.address:
+def cancel_offer(rt: Runtime, financier: Party, raw_id: str) -> OfferCancelled:
+    row = load_offer(rt, financier, raw_id)
+    if row.financier != financier.address:  # another's offer, that it sees as the holder of what it buys
         raise NotFound("offer", raw_id)
-    tx = rt.gw.market.cancel_offer(rt.signer(party.address), row.nonce)
+    tx = rt.gw.market.cancel_offer(rt.signer(financier.address), row.nonce)
     rt.read_your_writes()
     return OfferCancelled(id=raw_id, cancelled=True, tx_hash=tx.tx_hash)
 
@@ -142,10 +163,10 @@ def _target(row: OfferRow, receivable_id: int | None) -> int:
     return receivable_id
 
 
-def quote(rt: Runtime, raw_offer_id: str, units: int, receivable_id: int | None) -> QuoteOut:
-    """The price `units` would fetch under an offer now."""
-    row = load_offer(rt, raw_offer_id)
-    token_id = _target(row, receivable_id)
+def quote(rt: Runtime, party: Party, raw_offer_id: str, units: int, receivable_id: int | None) -> QuoteOut:
+    """The price `units` would fetch under an offer now; the caller must see both the offer and the receivable."""
+    row = load_offer(rt, party, raw_offer_id)
+    token_id = receivables.visible(rt, party, _target(row, receivable_id)).token_id
     price = rt.gw.market.quote(token_id, units, row.rate_bps or 0)
     return QuoteOut(offer_id=raw_offer_id, receivable_id=token_id, units=units, price=price)
 
@@ -165,7 +186,7 @@ def _precheck(rt: Runtime, seller: Party, row: OfferRow, token_id: int, body: Fi
 
 def request_financing(rt: Runtime, seller: Party, body: FinancingCreate) -> FinancingOut:
     """Sells units to the offer's financier in one atomic transaction at the discount price."""
-    row = load_offer(rt, body.offer_id)
+    row = load_offer(rt, seller, body.offer_id)
     token_id = _target(row, body.receivable_id)
     _precheck(rt, seller, row, token_id, body)
     signature = bytes.fromhex((row.signature or "0x")[2:])

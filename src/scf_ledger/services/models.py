@@ -7,7 +7,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scf_ledger.services.types import Address, Amount, AmountIn, Bytes32, Signature, TokenId, TokenIdIn, Uint
+from scf_ledger.services.types import (
+    Address,
+    Amount,
+    AmountIn,
+    Bytes32,
+    Signature,
+    TimestampIn,
+    TokenId,
+    TokenIdIn,
+    Uint,
+    Uint256In,
+)
 from scf_ledger.store.reports import LineageStep
 
 
@@ -22,6 +33,7 @@ class ParticipantCreate(Strict):
     kind: Literal["gateway", "supplier", "financier", "obligor"]
     name: str = Field(min_length=1, max_length=200)
     address: Address | None = None  # set for a party that signs for itself
+    gateway: Address | None = None  # an obligor's: the gateway that serves it (required for an obligor)
 
 
 class ParticipantOut(BaseModel):
@@ -29,13 +41,10 @@ class ParticipantOut(BaseModel):
     name: str
     kind: str
     custodial: bool
+    gateway: str | None = None
 
 
-class ParticipantCreated(BaseModel):
-    address: str
-    kind: str
-    name: str
-    custodial: bool
+class ParticipantCreated(ParticipantOut):
     api_key: str
 
 
@@ -127,7 +136,6 @@ class ConfirmedOrderOut(OrderOut):
 
 class ConfirmOrder(Strict):
     acknowledgement_signature: Signature | None = None  # for a buyer that signs for itself
-    deadline: AmountIn | None = None
 
 
 class TypedDataOut(BaseModel):
@@ -200,8 +208,8 @@ class OfferCreate(Strict):
     rate_bps: int = Field(ge=0, le=65_535)
     min_units: AmountIn = 1
     max_units: AmountIn
-    expiry: AmountIn
-    nonce: AmountIn | None = None
+    expiry: TimestampIn
+    nonce: Uint256In | None = None
     signature: Signature | None = None  # for a financier that signs for itself
 
 

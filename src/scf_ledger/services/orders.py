@@ -20,6 +20,7 @@ from scf_ledger.domain.risk import (
     PastOrder,
     RepaymentRecord,
 )
+from scf_ledger.services import credit
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.models import (
     ConfirmedOrderOut,
@@ -30,6 +31,7 @@ from scf_ledger.services.models import (
     TypedDataOut,
 )
 from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.access import serves
 from scf_ledger.store.models import CreditOrderRow, ReceivableRow, RiskDecisionRow
 
 ACK_WINDOW = 7 * SECONDS_PER_DAY  # the buyer has a week to acknowledge
@@ -70,15 +72,18 @@ def repayment_record(owed: list[ReceivableRow]) -> RepaymentRecord:
     )
 
 
-def _history(rt: Runtime, buyer: str) -> BuyerHistory:
+def _history(rt: Runtime, buyer: str, at: int) -> BuyerHistory:
     with rt.sessions() as session:
         past = session.scalars(select(CreditOrderRow).where(CreditOrderRow.buyer == buyer)).all()
         owed = session.scalars(select(ReceivableRow).where(ReceivableRow.obligor == buyer)).all()
+        freezes = session.scalars(credit.pending_freezes(buyer).where(RiskDecisionRow.freeze_until > at)).all()
+    line = rt.gw.registry.participant(buyer)
     return BuyerHistory(
         orders=tuple(PastOrder(o.principal, o.at, o.device_id, _location(o.lat, o.lon)) for o in past),
         repayments=repayment_record(list(owed)),
         exposure=rt.gw.ledger.exposure(buyer),
-        limit=rt.gw.registry.participant(buyer).credit_limit,
+        limit=line.credit_limit,
+        line_frozen=line.frozen or bool(freezes),
     )
 
 
@@ -86,10 +91,10 @@ def _location(lat: float | None, lon: float | None) -> GeoPoint | None:
     return GeoPoint(lat, lon) if lat is not None and lon is not None else None
 
 
-def _check_parties(rt: Runtime, body: OrderCreate) -> None:
+def _check_parties(rt: Runtime, gateway: Party, body: OrderCreate) -> None:
     buyer, supplier = rt.party(body.buyer), rt.party(body.supplier)
-    if buyer is None or buyer.role != Role.OBLIGOR:
-        raise Invalid("Unknown buyer", f"{body.buyer} is not a registered obligor")
+    if not serves(gateway.address, buyer):  # another gateway's buyer is as unknown as no buyer at all
+        raise Invalid("Unknown buyer", f"{body.buyer} is not an obligor you serve")
     if supplier is None or supplier.role != Role.SUPPLIER:
         raise Invalid("Unknown supplier", f"{body.supplier} is not a registered supplier")
     with rt.sessions() as session:
@@ -103,7 +108,7 @@ def _decide(rt: Runtime, body: OrderCreate, at: int) -> tuple[Decision, BuyerHis
         body.buyer, body.principal, body.installments, at, body.device_id, location, body.document_hash, body.login_hour
     )
     profile = ApplicantProfile(**body.profile.model_dump())
-    history = _history(rt, body.buyer)
+    history = _history(rt, body.buyer, at)
     return rt.risk.decide(request, profile, history), history
 
 
@@ -117,7 +122,7 @@ def _size_line(rt: Runtime, buyer: str, decision: Decision, approved: bool, limi
 
 def create(rt: Runtime, gateway: Party, body: OrderCreate) -> OrderOut:
     """A credit purchase: the risk engine decides, with score and reason codes; an approval sizes the line."""
-    _check_parties(rt, body)
+    _check_parties(rt, gateway, body)
     at = rt.chain.now()
     decision, history = _decide(rt, body, at)
     status = STATUS_OF_OUTCOME[decision.outcome.value]

@@ -10,7 +10,7 @@ from scf_ledger.chain.sender import Call
 from scf_ledger.domain import money
 from scf_ledger.domain.constants import MAX_UINT256
 from scf_ledger.domain.enums import Role
-from scf_ledger.services.errors import Conflict, Forbidden
+from scf_ledger.services.errors import Conflict, Forbidden, Invalid
 from scf_ledger.services.models import (
     CashCreate,
     CashOut,
@@ -30,6 +30,7 @@ def register(rt: Runtime, body: ParticipantCreate) -> ParticipantCreated:
     """Registers a party on-chain and in the database; returns it with a one-time API key. Without an address
     the service makes and keeps the party's signing key (custodial)."""
     role = Role(body.kind)
+    _check_gateway(rt, role, body.gateway)
     account, encrypted = (None, None) if body.address else rt.keystore.new_account()
     address = body.address or account.address  # type: ignore[union-attr]
     if rt.party(address) is not None:
@@ -39,12 +40,36 @@ def register(rt: Runtime, body: ParticipantCreate) -> ParticipantCreated:
         _equip(rt, account, role)
     with rt.sessions.begin() as session:
         row = PartyRow(
-            address=address, name=body.name, role=role, custodial=account is not None, encrypted_key=encrypted
+            address=address,
+            name=body.name,
+            role=role,
+            custodial=account is not None,
+            encrypted_key=encrypted,
+            gateway=body.gateway,
         )
         session.add(row)
         api_key = issue_key(session, address, role)
     rt.read_your_writes()
-    return ParticipantCreated(address=address, kind=role, name=body.name, custodial=row.custodial, api_key=api_key)
+    return ParticipantCreated(**participant_out(row).model_dump(), api_key=api_key)
+
+
+def _check_gateway(rt: Runtime, role: Role, gateway: str | None) -> None:
+    """An obligor is served by one registered gateway, named at registration; no other party has one."""
+    if role != Role.OBLIGOR:
+        if gateway is not None:
+            raise Invalid("Invalid participant", f"only an obligor is served by a gateway, not a {role}")
+        return
+    if gateway is None:
+        raise Invalid("Invalid participant", "name the gateway that serves this obligor (`gateway`)")
+    row = rt.party(gateway)
+    if row is None or row.role != Role.GATEWAY:
+        raise Invalid("Unknown gateway", f"{gateway} is not a registered gateway")
+
+
+def participant_out(row: PartyRow) -> ParticipantOut:
+    return ParticipantOut(
+        address=row.address, name=row.name, kind=row.role, custodial=row.custodial, gateway=row.gateway
+    )
 
 
 def _equip(rt: Runtime, account: LocalAccount, role: Role) -> None:
@@ -60,9 +85,7 @@ def _equip(rt: Runtime, account: LocalAccount, role: Role) -> None:
 def list_parties(rt: Runtime) -> ParticipantsOut:
     with rt.sessions() as session:
         rows = session.scalars(select(PartyRow).order_by(PartyRow.created_at)).all()
-    return ParticipantsOut(
-        items=[ParticipantOut(address=r.address, name=r.name, kind=r.role, custodial=r.custodial) for r in rows]
-    )
+    return ParticipantsOut(items=[participant_out(r) for r in rows])
 
 
 def names(rt: Runtime) -> dict[str, str]:

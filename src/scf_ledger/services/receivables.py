@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_utils import is_address, to_checksum_address
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 
 from scf_ledger.domain import ledger
-from scf_ledger.domain.enums import BOOK_ROLES
 from scf_ledger.services.errors import Invalid, NotFound
 from scf_ledger.services.models import (
     LineageOut,
@@ -18,16 +19,10 @@ from scf_ledger.services.models import (
 )
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store import reports
+from scf_ledger.store.access import held_by, receivables_seen_by
 from scf_ledger.store.models import HoldingRow, ReceivableRow
 
 MAX_STATUS_SCAN = 5_000  # rows read to filter by status (derived from time, so not a SQL condition)
-
-
-def parse_id(raw: str) -> int:
-    """A token id from a path: decimal digits, at most 78 of them."""
-    if not raw.isdigit() or len(raw) > 78:
-        raise Invalid("Invalid receivable id", f"{raw!r} is not a token id (decimal digits)")
-    return int(raw)
 
 
 def _address(raw: str | None) -> str | None:
@@ -39,17 +34,16 @@ def _address(raw: str | None) -> str | None:
 
 
 def visible(rt: Runtime, party: Party, token_id: int) -> ReceivableRow:
-    """The receivable if the caller may see it (it holds units, owes it, or sees the book)."""
+    """The receivable if the caller may see it (store/access.py); otherwise it does not exist for the caller."""
     with rt.sessions() as session:
-        r = session.get(ReceivableRow, token_id)
-        holds = session.get(HoldingRow, (token_id, party.address))
-    if r is None or (party.role not in BOOK_ROLES and r.obligor != party.address and holds is None):
+        r = session.scalar(
+            select(ReceivableRow).where(
+                ReceivableRow.token_id == token_id, receivables_seen_by(party.address, party.role)
+            )
+        )
+    if r is None:
         raise NotFound("receivable", token_id)
     return r
-
-
-def _held_by(holder: str) -> Select[tuple[int]]:
-    return select(HoldingRow.token_id).where(HoldingRow.holder == holder, HoldingRow.units > 0)
 
 
 def list_page(
@@ -65,13 +59,11 @@ def list_page(
     limit: int = 50,
 ) -> ReceivablesPage:
     """Receivables by token id, `limit` a page; `next_cursor` continues. Callers outside the book see theirs."""
-    query = select(ReceivableRow).order_by(ReceivableRow.token_id)
-    if party.role not in BOOK_ROLES:
-        query = query.where(
-            or_(ReceivableRow.obligor == party.address, ReceivableRow.token_id.in_(_held_by(party.address)))
-        )
+    query = (
+        select(*SUMMARY_COLUMNS).where(receivables_seen_by(party.address, party.role)).order_by(ReceivableRow.token_id)
+    )
     if (holder := _address(holder)) is not None:
-        query = query.where(ReceivableRow.token_id.in_(_held_by(holder)))
+        query = query.where(ReceivableRow.token_id.in_(held_by(holder)))
     if (obligor := _address(obligor)) is not None:
         query = query.where(ReceivableRow.obligor == obligor)
     if due_from is not None:
@@ -80,9 +72,9 @@ def list_page(
         query = query.where(ReceivableRow.due_date <= due_to)
     if cursor is not None:
         query = query.where(ReceivableRow.token_id > cursor)
-    now = rt.chain.now()
+    now = rt.clock.now()
     with rt.sessions() as session:
-        rows = session.scalars(query.limit(limit + 1 if status is None else MAX_STATUS_SCAN)).all()
+        rows = session.execute(query.limit(limit + 1 if status is None else MAX_STATUS_SCAN)).all()
     items = [r for r in rows if status is None or ledger.status_at(r, now).label == status][:limit]
     more = len(items) == limit and (len(rows) > limit or status is not None)
     return ReceivablesPage(
@@ -90,7 +82,22 @@ def list_page(
     )
 
 
-def summary(r: ReceivableRow, now: int) -> ReceivableSummary:
+# What a summary shows and its status needs: read as plain rows, not as ORM objects (the list is the hot read).
+SUMMARY_COLUMNS = (
+    ReceivableRow.token_id,
+    ReceivableRow.purchase_id,
+    ReceivableRow.installment,
+    ReceivableRow.obligor,
+    ReceivableRow.face,
+    ReceivableRow.fee,
+    ReceivableRow.due_date,
+    ReceivableRow.paid,
+    ReceivableRow.defaulted,
+)
+
+
+def summary(r: Any, now: int) -> ReceivableSummary:
+    """A receivable row (ORM object or a row of SUMMARY_COLUMNS) as the list shows it."""
     return ReceivableSummary(
         id=r.token_id,
         purchase_id=r.purchase_id,
@@ -111,7 +118,7 @@ def detail(rt: Runtime, party: Party, token_id: int) -> ReceivableDetail:
     with rt.sessions() as session:
         h = session.get(HoldingRow, (token_id, party.address))
     return ReceivableDetail(
-        **summary(r, rt.chain.now()).model_dump(exclude={"status"}),
+        **summary(r, rt.clock.now()).model_dump(exclude={"status"}),
         status=v.status.label,
         originator=v.originator,
         currency=v.currency,

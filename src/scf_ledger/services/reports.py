@@ -45,7 +45,7 @@ class CashflowReport(BaseModel):
 
 
 def _positions(rt: Runtime, party: Party, rate_bps: int) -> tuple[int, list[reports.Position]]:
-    now = rt.chain.now()
+    now = rt.clock.now()
     with rt.sessions() as session:
         return now, reports.positions(session, party.address, party.role, now, rate_bps)
 

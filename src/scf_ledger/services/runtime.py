@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,28 @@ log = logging.getLogger("scf_ledger.services")
 def key_digest(api_key: str) -> str:
     """API keys are 256-bit random values: a plain SHA-256 is enough and costs no latency."""
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+class ChainClock:
+    """The chain's time for reads (statuses, days past due, open offers): the latest block's timestamp, asked
+    of the node at most once per `max_age` seconds and again after every write and indexing pass, so that a
+    read costs no RPC. Writes take the node's own clock (`ScfChain.now`)."""
+
+    def __init__(self, read: Callable[[], int], max_age: float) -> None:
+        self._read, self._max_age = read, max_age
+        self._value, self._read_at = 0, -math.inf
+        self._lock = threading.Lock()
+
+    def now(self) -> int:
+        with self._lock:
+            if time.monotonic() - self._read_at > self._max_age:
+                self._value, self._read_at = self._read(), time.monotonic()
+            return self._value
+
+    def forget(self) -> None:
+        """The chain moved (a write, a new block indexed, a test travelling in time): ask the node next time."""
+        with self._lock:
+            self._read_at = -math.inf
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,7 @@ class Runtime:
             confirmations=settings.confirmations,
             run=chain.sender.run,
         )
+        self.clock = ChainClock(chain.now, max_age=min(settings.index_interval, 1.0))
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
@@ -125,6 +151,7 @@ class Runtime:
         """Indexes up to the node's head and restores expired freezes (the background task, and at start)."""
         with self._sync_lock:
             self.indexer.run_until_synced()
+        self.clock.forget()
         if credit.restore_expired_freezes(self):
             with self._sync_lock:
                 self.indexer.run_until_synced()
@@ -135,6 +162,7 @@ class Runtime:
         number, block_hash = self.chain.sender.last_mined
         with self._sync_lock:
             self.indexer.sync_through(number, block_hash)
+        self.clock.forget()
 
     def indexed_block(self) -> int:
         with self.sessions() as session:
@@ -160,12 +188,15 @@ class Runtime:
             return issue_key(session, self.platform.address, Role.PLATFORM)
 
     def party_for_key(self, api_key: str) -> Party | None:
-        with self.sessions() as session:
-            row = session.get(ApiKeyRow, key_digest(api_key))
-            if row is None or row.revoked:
-                return None
-            party = session.get(PartyRow, row.party)
-            return None if party is None else Party(party.address, party.name, Role(party.role), party.custodial)
+        """The party of an API key that is known and not revoked (one indexed lookup, on every request)."""
+        query = (
+            select(PartyRow.address, PartyRow.name, PartyRow.role, PartyRow.custodial)
+            .join(ApiKeyRow, ApiKeyRow.party == PartyRow.address)
+            .where(ApiKeyRow.digest == key_digest(api_key), ApiKeyRow.revoked.is_(False))
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
 
     def party(self, address: str) -> PartyRow | None:
         with self.sessions() as session:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from scf_ledger.domain import ledger
 from scf_ledger.domain.ids import purchase_token_ids
+from scf_ledger.services import receivables
 from scf_ledger.services.errors import Invalid, NotFound
 from scf_ledger.services.models import AllocationOut, ClaimOut, ClaimsOut, RepaymentCreate, RepaymentOut
 from scf_ledger.services.runtime import Party, Runtime
@@ -17,10 +18,7 @@ def _installments(rt: Runtime, gateway: Party, body: RepaymentCreate) -> list[in
     if (body.receivable_id is None) == (body.order_id is None):
         raise Invalid("Invalid repayment", "name exactly one of receivable_id and order_id")
     if body.receivable_id is not None:
-        with rt.sessions() as session:
-            if session.get(ReceivableRow, body.receivable_id) is None:
-                raise NotFound("receivable", body.receivable_id)
-        return [body.receivable_id]
+        return [receivables.visible(rt, gateway, body.receivable_id).token_id]  # its own obligors' only
     with rt.sessions() as session:
         order = session.get(CreditOrderRow, body.order_id)
     if order is None or order.gateway != gateway.address or order.purchase_id is None:
@@ -30,12 +28,9 @@ def _installments(rt: Runtime, gateway: Party, body: RepaymentCreate) -> list[in
 
 def _amount(body: RepaymentCreate, total_due: int) -> int:
     """What to take: everything due with `full`, else the amount asked, never above what is due now."""
-    if body.full:
-        amount = total_due
-    elif body.amount is None:
-        raise Invalid("Invalid repayment", "give an amount, or full=true")
-    else:
-        amount = body.amount
+    if body.full == (body.amount is not None):
+        raise Invalid("Invalid repayment", "give either an amount or full=true, not both")
+    amount = total_due if body.full else body.amount or 0
     if amount == 0 or amount > total_due:
         raise Invalid("Overpayment" if amount else "Nothing to pay", f"{amount} base units against {total_due} due now")
     return amount

@@ -11,7 +11,7 @@ from typing import Annotated
 from eth_utils import to_checksum_address
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from scf_ledger.domain.constants import MAX_AMOUNT, MAX_UINT256
+from scf_ledger.domain.constants import MAX_AMOUNT, MAX_UINT64, MAX_UINT256
 from scf_ledger.domain.types import Amount, TokenId, Uint, wire_schema
 
 
@@ -29,14 +29,34 @@ def _digits(max_digits: int, maximum: int, what: str) -> Callable[[object], int]
     return parse
 
 
-# In requests: a string of digits, parsed to int and bounded.
+# In requests: a string of ASCII digits, parsed to int and bounded by the contract's type.
 AmountIn = Annotated[
     int, BeforeValidator(_digits(39, MAX_AMOUNT, "an amount of base units")), wire_schema(39, "1000000")
 ]
-TokenIdIn = Annotated[int, BeforeValidator(_digits(78, MAX_UINT256, "a token id")), wire_schema(78, "256")]
+parse_token_id = _digits(78, MAX_UINT256, "a token id")  # raises ValueError
+TokenIdIn = Annotated[int, BeforeValidator(parse_token_id), wire_schema(78, "256")]
+Uint256In = Annotated[int, BeforeValidator(_digits(78, MAX_UINT256, "a uint256")), wire_schema(78, "1")]
+TimestampIn = Annotated[int, BeforeValidator(_digits(20, MAX_UINT64, "a UNIX time (uint64)")), wire_schema(20, "1")]
 # In responses: Amount, TokenId and Uint of scf_ledger.domain.types (re-exported here for the models).
-__all__ = ["Address", "Amount", "AmountIn", "Bytes32", "Signature", "TokenId", "TokenIdIn", "Uint"]
+__all__ = [
+    "ADDRESS_PATTERN",
+    "OFFER_ID_PATTERN",
+    "Address",
+    "Amount",
+    "AmountIn",
+    "Bytes32",
+    "Signature",
+    "TimestampIn",
+    "TokenId",
+    "TokenIdIn",
+    "Uint",
+    "Uint256In",
+    "parse_token_id",
+]
 
-Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$"), AfterValidator(to_checksum_address)]
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+OFFER_ID_PATTERN = r"^(0x[0-9a-fA-F]{40})-([0-9]{1,78})$"  # an offer's id: financier and nonce
+
+Address = Annotated[str, Field(pattern=ADDRESS_PATTERN), AfterValidator(to_checksum_address)]
 Bytes32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
 Signature = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{130}$")]

@@ -261,4 +261,5 @@ class PartyRow(Base):
     role: Mapped[str] = mapped_column(String(20))  # platform, gateway, supplier, financier, obligor
     custodial: Mapped[bool] = mapped_column(Boolean, default=True)
     encrypted_key: Mapped[str | None] = mapped_column(String(400), nullable=True)  # Fernet token
+    gateway: Mapped[str | None] = mapped_column(ADDRESS, nullable=True, index=True)  # serving an obligor
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import BPS, SECONDS_PER_DAY, ZERO_ADDRESS
-from scf_ledger.domain.enums import BOOK_ROLES, Role, Status
+from scf_ledger.domain.enums import Role, Status
 from scf_ledger.domain.money import paid_per_unit_scaled, price_for_units, value_of_units
 from scf_ledger.domain.types import Amount, TokenId, Uint
+from scf_ledger.store.access import receivables_seen_by
 from scf_ledger.store.models import (
     ClaimRow,
     CreditOrderRow,
@@ -111,11 +112,10 @@ class LineageStep:
 
 
 def positions(session: Session, address: str, role: Role, now: int, rate_bps: int) -> list[Position]:
-    """What the caller has: a holder its units, an obligor its debts, the platform and gateway the book."""
-    if role in BOOK_ROLES or role == Role.OBLIGOR:
-        query = select(ReceivableRow).order_by(ReceivableRow.token_id)
-        if role == Role.OBLIGOR:
-            query = query.where(ReceivableRow.obligor == address)
+    """What the caller has: a holder its units, an obligor its debts, a gateway its obligors' book, the
+    platform the whole book."""
+    if role in (Role.PLATFORM, Role.GATEWAY, Role.OBLIGOR):
+        query = select(ReceivableRow).where(receivables_seen_by(address, role)).order_by(ReceivableRow.token_id)
         return [_owed(r, now) for r in session.scalars(query)]
     query = (
         select(ReceivableRow, HoldingRow)

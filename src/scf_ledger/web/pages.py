@@ -13,8 +13,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from scf_ledger.api.deps import RuntimeDep
 from scf_ledger.domain.money import format_units
 from scf_ledger.services import parties, receivables, reports
-from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.errors import NotFound
 from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.services.types import parse_token_id
 from scf_ledger.web.charts import Bar, bar_chart
 
 router = APIRouter(include_in_schema=False)
@@ -88,8 +89,8 @@ def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Res
     if party is None:
         return _login()
     try:
-        lineage = receivables.lineage(rt, party, receivables.parse_id(receivable_id))
-    except (NotFound, Invalid):  # unknown, malformed, or another party's: the same not-found page
+        lineage = receivables.lineage(rt, party, parse_token_id(receivable_id))
+    except (NotFound, ValueError):  # unknown, malformed, or another party's: the same not-found page
         return _page("not_found.html", 404, what=receivable_id, party=party)
     steps = lineage.model_dump(mode="json", exclude_none=True)["steps"]
     return _page("receivable.html", receivable_id=receivable_id, steps=_readable(rt, steps), party=party)

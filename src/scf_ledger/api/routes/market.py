@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from scf_ledger.api.deps import FinancierDep, PartyDep, RuntimeDep
 from scf_ledger.api.idempotency import IdempotentRoute
@@ -18,7 +18,9 @@ from scf_ledger.services.models import (
     OffersOut,
     QuoteOut,
 )
+from scf_ledger.services.types import OFFER_ID_PATTERN, AmountIn, TokenIdIn
 
+OfferId = Annotated[str, Path(pattern=OFFER_ID_PATTERN, description="`financier-nonce`")]
 router = APIRouter(tags=["financing"], route_class=IdempotentRoute)
 
 
@@ -29,26 +31,27 @@ def create_offer(body: OfferCreate, rt: RuntimeDep, financier: FinancierDep) -> 
 
 
 @router.get("/offers", response_model=OffersOut)
-def list_offers(rt: RuntimeDep, _: PartyDep, open_only: bool = True) -> OffersOut:
-    """Offers on the market (signed, not cancelled, not expired, with units left)."""
-    return financing.list_offers(rt, open_only)
+def list_offers(rt: RuntimeDep, party: PartyDep, open_only: bool = True) -> OffersOut:
+    """The offers the caller may see; open ones (not cancelled or expired, with a minimum sale left) by default."""
+    return financing.list_offers(rt, party, open_only)
 
 
-@router.delete("/offers/{raw_id}", response_model=OfferCancelled)
-def cancel_offer(raw_id: str, rt: RuntimeDep, party: PartyDep) -> OfferCancelled:
-    return financing.cancel_offer(rt, party, raw_id)
+@router.delete("/offers/{offer_id}", response_model=OfferCancelled)
+def cancel_offer(offer_id: OfferId, rt: RuntimeDep, financier: FinancierDep) -> OfferCancelled:
+    """Cancels one of the caller's offers on-chain: its nonce can never be filled."""
+    return financing.cancel_offer(rt, financier, offer_id)
 
 
 @router.get("/quotes", response_model=QuoteOut)
 def quote(
     rt: RuntimeDep,
-    _: PartyDep,
-    offer_id: str,
-    units: Annotated[str, Query(pattern=r"^[0-9]{1,39}$")],
-    receivable_id: Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$")] = None,
+    party: PartyDep,
+    offer_id: Annotated[str, Query(pattern=OFFER_ID_PATTERN)],
+    units: Annotated[AmountIn, Query()],
+    receivable_id: Annotated[TokenIdIn | None, Query()] = None,
 ) -> QuoteOut:
     """The price `units` would fetch under an offer now."""
-    return financing.quote(rt, offer_id, int(units), int(receivable_id) if receivable_id else None)
+    return financing.quote(rt, party, offer_id, units, receivable_id)
 
 
 @router.post("/financing-requests", status_code=201, response_model=FinancingOut)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from scf_ledger.api.deps import GatewayDep, PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.idempotency import IdempotentRoute
 from scf_ledger.services import credit, settlement
 from scf_ledger.services.models import ClaimsOut, CreditOut, LimitOut, LimitUpdate, RepaymentCreate, RepaymentOut
+from scf_ledger.services.types import Address
 
 router = APIRouter(tags=["settlement"], route_class=IdempotentRoute)
 
@@ -26,10 +29,12 @@ def claim_all(rt: RuntimeDep, party: PartyDep) -> ClaimsOut:
 
 
 @router.get("/obligors/{address}/credit", response_model=CreditOut)
-def credit_line(address: str, rt: RuntimeDep, party: PartyDep) -> CreditOut:
+def credit_line(address: Annotated[Address, Path()], rt: RuntimeDep, party: PartyDep) -> CreditOut:
     return credit.credit_line(rt, party, address)
 
 
 @router.post("/obligors/{address}/limit", status_code=201, response_model=LimitOut)
-def set_limit(address: str, body: LimitUpdate, rt: RuntimeDep, platform: PlatformDep) -> LimitOut:
+def set_limit(
+    address: Annotated[Address, Path()], body: LimitUpdate, rt: RuntimeDep, platform: PlatformDep
+) -> LimitOut:
     return credit.set_limit(rt, platform, address, body)

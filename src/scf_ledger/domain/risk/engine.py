@@ -24,6 +24,7 @@ BLACKLISTED_DOCUMENT = "BLACKLISTED_DOCUMENT"
 LBS_IMPOSSIBLE_TRAVEL = "LBS_IMPOSSIBLE_TRAVEL"
 VELOCITY = "VELOCITY"
 CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+LINE_FROZEN = "LINE_FROZEN"
 
 
 class InvalidOrder(DomainError):
@@ -53,7 +54,9 @@ class RiskEngine:
         rule_codes += self._blacklist_hits(order)
         if self._impossible_travel(order, history):
             rule_codes.append(LBS_IMPOSSIBLE_TRAVEL)
-        action = self._velocity(order, history)
+        if history.line_frozen:  # no new credit until the freeze ends or the platform lifts it
+            rule_codes.append(LINE_FROZEN)
+        action = None if history.line_frozen else self._velocity(order, history)
         if action is not None:
             rule_codes.append(VELOCITY)
         elif band.outcome != "decline" and history.exposure + order.amount > limit:

@@ -58,6 +58,7 @@ class BuyerHistory:
     repayments: RepaymentRecord = field(default_factory=RepaymentRecord)
     exposure: int = 0  # unpaid principal now
     limit: int = 0  # on-chain credit limit now
+    line_frozen: bool = False  # frozen on-chain, or lowered by a velocity freeze that has not ended
 
 
 class Outcome(StrEnum):
