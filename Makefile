@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge demo deploy node lint fuzz-deep clean risk-default
+.PHONY: install compile test test-python test-anvil test-forge test-schemathesis demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test-python: install
 # The chain-facing tests again, on a real node (anvil from the npm lock) the suite starts and stops itself.
 test-anvil: install
 	SCF_TEST_CHAIN=anvil $(BIN)/python -m pytest -q tests/contract
+
+# Schemathesis, all checks, as every kind of party, longer than the suite's bounded run (8 examples per operation).
+test-schemathesis: install
+	SCF_SCHEMATHESIS_EXAMPLES=200 $(BIN)/python -m pytest -q tests/e2e/test_schemathesis.py
 
 # A local real node on 127.0.0.1:8545 whose state survives restarts.
 node: install

@@ -23,6 +23,11 @@ KEYS = (
     "indexer.events_per_s",
     "risk.decisions_per_s",
     "risk.p99_ms",
+    "reads.api_16_rps",
+    "reads.api_16_p99_ms",
+    "reads.bare_16_rps",
+    "reads.ratio_to_bare_16",
+    "reads.with_writes_16_rps",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.types import Scope
 
 from scf_ledger.api import openapi, problems
@@ -39,11 +39,9 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     app.state.runtime = rt
     app.state.metrics = RequestCounter()
     problems.install(app)
-    api = APIRouter(prefix=API_PREFIX)
     routers = [m.router for m in (participants, orders, receivables, market, settlement, system, reports)]
-    for router in routers:
-        api.include_router(router)
-    app.include_router(api)
+    for router in routers:  # each straight under the app: a level of included routers costs every request
+        app.include_router(router, prefix=API_PREFIX)
     app.state.path_methods = problems.path_methods(API_PREFIX, routers)
     app.include_router(pages.router)
     app.add_middleware(BodyLimits)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scf_ledger.domain.constants import MAX_UINT64
 from scf_ledger.services.types import (
     Address,
     Amount,
@@ -160,6 +161,18 @@ class ReceivableSummary(BaseModel):
     due_date: int
     status: str
     paid: Amount
+
+
+class ReceivableFilters(Strict):
+    """The query of a page of receivables."""
+
+    holder: Address | None = None
+    obligor: Address | None = None
+    status: Literal["active", "overdue", "defaulted", "repaid"] | None = None
+    due_from: int | None = Field(default=None, ge=0, le=MAX_UINT64)
+    due_to: int | None = Field(default=None, ge=0, le=MAX_UINT64)
+    cursor: TokenIdIn | None = None
+    limit: int = Field(default=50, ge=1, le=500)
 
 
 class ReceivablesPage(BaseModel):

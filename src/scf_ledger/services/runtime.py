@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.client import ScfChain
@@ -36,6 +36,14 @@ from scf_ledger.store.indexer import Indexer
 from scf_ledger.store.models import ApiKeyRow, ChainMeta, PartyRow
 
 log = logging.getLogger("scf_ledger.services")
+
+
+# Built once: building a statement costs more than running it, and this one runs on every request.
+PARTY_OF_KEY = (
+    select(PartyRow.address, PartyRow.name, PartyRow.role, PartyRow.custodial)
+    .join(ApiKeyRow, ApiKeyRow.party == PartyRow.address)
+    .where(ApiKeyRow.digest == bindparam("digest"), ApiKeyRow.revoked.is_(False))
+)
 
 
 def key_digest(api_key: str) -> str:
@@ -189,13 +197,8 @@ class Runtime:
 
     def party_for_key(self, api_key: str) -> Party | None:
         """The party of an API key that is known and not revoked (one indexed lookup, on every request)."""
-        query = (
-            select(PartyRow.address, PartyRow.name, PartyRow.role, PartyRow.custodial)
-            .join(ApiKeyRow, ApiKeyRow.party == PartyRow.address)
-            .where(ApiKeyRow.digest == key_digest(api_key), ApiKeyRow.revoked.is_(False))
-        )
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(PARTY_OF_KEY, {"digest": key_digest(api_key)}).first()
         return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
 
     def party(self, address: str) -> PartyRow | None:

@@ -10,29 +10,31 @@ reports, the dashboard). SECURITY.md's visibility table states the same rule; a 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, false, or_, select, true
 
 from scf_ledger.domain.enums import Role
 from scf_ledger.store.models import HoldingRow, OfferRow, PartyRow, ReceivableRow
 
+Address = str | BindParameter[str]  # an address, or a bound parameter that will be one
 
-def obligors_served_by(gateway: str) -> Select[tuple[str]]:
+
+def obligors_served_by(gateway: Address) -> Select[tuple[str]]:
     return select(PartyRow.address).where(PartyRow.gateway == gateway, PartyRow.role == Role.OBLIGOR)
 
 
-def held_by(holder: str) -> Select[tuple[int]]:
+def held_by(holder: Address) -> Select[tuple[int]]:
     """Ids of which `holder` has units now."""
     return select(HoldingRow.token_id).where(HoldingRow.holder == holder, HoldingRow.units > 0)
 
 
-def _in_sight_of_holder(holder: str) -> Select[tuple[int]]:
+def _in_sight_of_holder(holder: Address) -> Select[tuple[int]]:
     """Ids of which `holder` has units, or money accrued at a checkpoint that it has not claimed."""
     return select(HoldingRow.token_id).where(
         HoldingRow.holder == holder, or_(HoldingRow.units > 0, HoldingRow.accrued_units > 0)
     )
 
 
-def receivables_seen_by(address: str, role: Role) -> ColumnElement[bool]:
+def receivables_seen_by(address: Address, role: Role) -> ColumnElement[bool]:
     """The receivables (rows of ReceivableRow) that the party may see."""
     if role == Role.PLATFORM:
         return true()
@@ -43,7 +45,7 @@ def receivables_seen_by(address: str, role: Role) -> ColumnElement[bool]:
     return ReceivableRow.token_id.in_(_in_sight_of_holder(address))
 
 
-def offers_seen_by(address: str, role: Role) -> ColumnElement[bool]:
+def offers_seen_by(address: Address, role: Role) -> ColumnElement[bool]:
     """The offers (rows of OfferRow) that the party may see: its own, or those that buy what it holds."""
     if role == Role.PLATFORM:
         return true()

@@ -29,6 +29,10 @@ def database_url(explicit: str | None = None) -> str:
 
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
+        # As many pooled connections as the server has worker threads (anyio's 40), so that none is opened
+        # (and set up with the pragmas below) per request under load.
+        if "poolclass" not in options:
+            options = {"pool_size": 40, "max_overflow": 10, **options}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
 
         @event.listens_for(engine, "connect")

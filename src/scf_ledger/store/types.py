@@ -6,6 +6,7 @@ comparisons and ORDER BY on the strings agree with the numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -40,3 +41,12 @@ class BigInt(TypeDecorator[int]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
         return None if value is None else int(value)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], int | None]:
+        # The same conversion without TypeDecorator's wrapper around it: one call per value read, not three
+        # (pages of receivables read a few hundred of these per request).
+        return _to_int
+
+
+def _to_int(value: Any) -> int | None:
+    return None if value is None else int(value)
