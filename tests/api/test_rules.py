@@ -6,8 +6,10 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from sqlalchemy import select
 
 from scf_ledger.domain.constants import UNIT
+from scf_ledger.store.models import OperationRow
 from tests.utils.api import Api, order
 
 PROBLEM = "application/problem+json"
@@ -178,3 +180,15 @@ def test_financing_more_than_the_offer_or_the_balance(api: Api, receivable: str)
         "POST", "/v1/offers", "bank", {"receivable_id": receivable, "rate_bps": 1, "max_units": "1", "expiry": "1"}
     )
     assert_problem(past, 422, "in the past")
+
+
+def test_another_partys_operation_answers_404(api: Api) -> None:
+    key = {"Idempotency-Key": secrets.token_hex(8)}
+    api.ok("POST", "/v1/cash", "platform", {"to": api.addresses["bank"], "amount": "1"}, **key)
+    with api.service.sessions() as session:
+        (operation_id,) = session.scalars(select(OperationRow.id).where(OperationRow.key == key["Idempotency-Key"]))
+    mine = api.ok("GET", f"/v1/operations/{operation_id}", "platform")
+    assert mine["status"] == "succeeded" and mine["status_code"] == 201 and len(mine["transactions"]) == 1
+    assert_problem(api.call("GET", f"/v1/operations/{operation_id}", "gate"), 404, "no operation")
+    assert_problem(api.call("GET", "/v1/operations/op_nope", "platform"), 404)
+    assert_problem(api.call("GET", "/v1/operations/nope", "platform"), 422)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from scf_ledger.chain.sender import Call
 from scf_ledger.config import Settings
 from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
 from scf_ledger.services.runtime import Runtime
-from scf_ledger.store.models import IdempotencyRow
+from scf_ledger.store.models import OperationRow
 from tests.utils.api import Api
 
 
@@ -120,14 +121,26 @@ def test_a_financier_that_signs_its_offer(fresh: Api) -> None:
     assert refused.status_code == 422 and refused.json()["contract_error"] == "InvalidOfferSignature"
 
 
-def test_a_duplicate_in_flight_is_refused(fresh: Api) -> None:
+def test_a_duplicate_in_flight_gets_the_operation_not_new_work(fresh: Api) -> None:
     body = {"to": fresh.addresses["bank"], "amount": "1"}
     digest = request_digest("POST /v1/cash", body)
+    request = {"method": "POST", "path": "/v1/cash", "query": "", "body": "{}"}
     with fresh.service.sessions.begin() as session:
         session.add(
-            IdempotencyRow(
-                party=fresh.addresses["platform"], key="busy", request_digest=digest, status_code=0, response={}
+            OperationRow(
+                id="op_busy",
+                party=fresh.addresses["platform"],
+                key="busy",
+                route="POST /v1/cash",
+                request_digest=digest,
+                request=request,
+                status="pending",
+                owner="another-worker",
+                lease_until=time.time() + 60,
             )
         )
+    before = fresh.service.gw.token.balance_of(fresh.addresses["bank"])
     busy = fresh.call("POST", "/v1/cash", "platform", body, **{"Idempotency-Key": "busy"})
-    assert busy.status_code == 409 and busy.json()["title"] == "Request in progress"
+    assert busy.status_code == 202 and busy.headers["Location"] == "/v1/operations/op_busy"
+    assert busy.json()["status"] == "pending"
+    assert fresh.service.gw.token.balance_of(fresh.addresses["bank"]) == before

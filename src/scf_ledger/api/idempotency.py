@@ -1,28 +1,39 @@
-"""`Idempotency-Key` on every POST, as a route class: the same key and body return the stored response
-(`Idempotent-Replay: true`); the same key with another body is refused (422); a duplicate while the first is
-still running is refused (409); a request that failed leaves no record, so it may be retried.
+"""Every POST is a durable operation (services/operations.py), as a route class; handlers stay unaware of it.
 
-Routers opt in with `APIRouter(route_class=IdempotentRoute)`; handlers stay unaware of it."""
+- A known outcome is answered as it is (201, or the problem) and stored; a retry with the same
+  `Idempotency-Key` and body gets the stored answer (`Idempotent-Replay: true`), the same key with another
+  body is refused (422). A request refused before any transaction was signed leaves no record: it may be
+  retried.
+- An open outcome (a transaction was signed and the node went silent, or no receipt came in time) answers
+  `202 Accepted` with `Location: /v1/operations/{id}`; the operation stays `pending`, and a retry with the
+  same key gets it as it stands, never new work. The recovery loop (`resume_pending`) runs it again: its
+  recorded steps are replayed, its signed transactions broadcast again as they are, until it ends.
+
+Routers opt in with `APIRouter(route_class=IdempotentRoute)`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from scf_ledger.api.deps import MAX_IDEMPOTENCY_KEY, bearer_key, idempotency_key
-from scf_ledger.api.problems import Problem
-from scf_ledger.services.runtime import Runtime
-from scf_ledger.store.models import IdempotencyRow
+from scf_ledger.api.problems import Problem, handle_known
+from scf_ledger.services import operations
+from scf_ledger.services.journal import Journal, active
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.models import OperationRow
 
-IN_PROGRESS = 0
+log = logging.getLogger("scf_ledger.api")
+
+RESUME = "scf.resume_operation"  # ASGI scope key set by the recovery loop only (no client can set it)
 
 
 def request_digest(route: str, body: Any) -> str:
@@ -37,35 +48,56 @@ def _canonical(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def _claim(rt: Runtime, party: str, key: str, digest: str) -> JSONResponse | None:
-    """Records the key as in progress, or returns the stored response of its earlier request."""
-    try:
-        with rt.sessions.begin() as session:
-            row = session.get(IdempotencyRow, (party, key))
-            if row is None:
-                session.add(
-                    IdempotencyRow(party=party, key=key, request_digest=digest, status_code=IN_PROGRESS, response={})
-                )
-                return None
-            if row.request_digest != digest:
-                raise Problem(422, "Idempotency-Key reused", f"key {key!r} was used for another request")
-            if row.status_code == IN_PROGRESS:
-                raise Problem(409, "Request in progress", f"a request with key {key!r} is still running")
-            return JSONResponse(row.response, status_code=row.status_code, headers={"Idempotent-Replay": "true"})
-    except IntegrityError:  # another request inserted the same key first
-        raise Problem(409, "Request in progress", f"a request with key {key!r} is still running") from None
+def accepted(rt: Runtime, row: OperationRow) -> JSONResponse:
+    """202: the operation is under way; where to follow it."""
+    body = operations.out(rt, row).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers={"Location": f"/v1/operations/{row.id}"})
 
 
-def _finish(rt: Runtime, party: str, key: str, response: Response | None) -> None:
-    """Stores a successful response for replays; forgets the key of a failed attempt."""
-    with rt.sessions.begin() as session:
-        row = session.get(IdempotencyRow, (party, key))
-        if row is None:
-            return
-        if response is None or response.status_code >= 300:
-            session.delete(row)
+def stored(row: OperationRow) -> JSONResponse:
+    return JSONResponse(row.response, status_code=row.status_code or 200, headers={"Idempotent-Replay": "true"})
+
+
+async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party] | Response | None:
+    """The operation this request runs (new, or resumed by the recovery loop), or the answer for a key used
+    before, or None when there is no caller (the handler answers 401)."""
+    resumed = request.scope.get(RESUME)
+    if resumed is not None:
+        row = await run_in_threadpool(operations.load, rt, resumed)
+        party = await run_in_threadpool(rt.party_of_address, row.party) if row else None
+        return (row, party) if row is not None and party is not None else None
+    api_key = bearer_key(request.headers.get("Authorization"))
+    party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None
+    if party is None:
+        return None
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise Problem(422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    body = await request.body()
+    asked = operations.Request("POST", request.url.path, request.url.query, body.decode("utf-8", "replace"))
+    digest = request_digest(asked.route, _canonical(body))
+    row, created = await run_in_threadpool(operations.begin, rt, party, key, asked, digest)
+    if created:
+        return row, party
+    return accepted(rt, row) if row.status == operations.PENDING else stored(row)
+
+
+async def _settle(request: Request, rt: Runtime, row: OperationRow, journal: Journal, exc: Exception) -> Response:
+    """The answer when the handler raised: the problem for a refusal (stored once something was signed), 202
+    when the outcome is open; an error with nothing signed leaves no record and is answered as usual."""
+    known = await handle_known(request, exc)
+    if known is not None:
+        if journal.broadcast:
+            await run_in_threadpool(operations.finish, rt, row.id, known.status_code, json.loads(bytes(known.body)))
         else:
-            row.status_code, row.response = response.status_code, json.loads(bytes(response.body))
+            await run_in_threadpool(operations.forget, rt, row.id)
+        return known
+    if not journal.broadcast:
+        await run_in_threadpool(operations.forget, rt, row.id)
+        raise exc
+    log.warning("operation %s is open after %s: %s", row.id, type(exc).__name__, exc)
+    await run_in_threadpool(operations.release, rt, row.id)
+    return accepted(rt, await run_in_threadpool(operations.load, rt, row.id) or row)
 
 
 class IdempotentRoute(APIRoute):
@@ -80,27 +112,64 @@ class IdempotentRoute(APIRoute):
         if "POST" not in self.methods:
             return handler
 
-        async def once(request: Request) -> Response:
-            key = request.headers.get("Idempotency-Key")
+        async def durably(request: Request) -> Response:
             rt: Runtime = request.app.state.runtime
-            api_key = bearer_key(request.headers.get("Authorization"))
-            party = await run_in_threadpool(rt.party_for_key, api_key) if key is not None and api_key else None
-            if key is None or party is None:  # no key, or no caller (the handler answers 401)
-                return await handler(request)
+            found = await _operation(request, rt)
+            if found is None or isinstance(found, Response):
+                return found if found is not None else await handler(request)
+            row, party = found
             request.state.party = party  # authenticated once: `current_party` takes it from here
-            if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
-                raise Problem(
-                    422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters"
-                )
-            digest = request_digest(f"POST {request.url.path}", _canonical(await request.body()))
-            stored = await run_in_threadpool(_claim, rt, party.address, key, digest)
-            if stored is not None:
-                return stored
-            response = None
+            journal = await run_in_threadpool(operations.journal, rt, row.id)
             try:
-                response = await handler(request)
-            finally:
-                await run_in_threadpool(_finish, rt, party.address, key, response)
+                with active(journal):
+                    response = await handler(request)
+            except Exception as exc:
+                return await _settle(request, rt, row, journal, exc)
+            body = json.loads(bytes(response.body)) if response.body else None
+            await run_in_threadpool(operations.finish, rt, row.id, response.status_code, body)
             return response
 
-        return once
+        return durably
+
+
+async def resume_pending(app: FastAPI) -> int:
+    """Runs again every pending operation no worker holds, through the app itself (the same route, the same
+    handler, its recorded steps replayed). Returns how many it took."""
+    rt: Runtime = app.state.runtime
+    taken = await run_in_threadpool(operations.take_over, rt)
+    for row in taken:
+        asked = operations.Request.of(row.request)
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": asked.method,
+            "scheme": "http",
+            "path": asked.path,
+            "raw_path": asked.path.encode(),
+            "query_string": asked.query.encode(),
+            "root_path": "",
+            "headers": [(b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+            RESUME: row.id,
+        }
+        await _call(app, scope, asked.body.encode())
+    return len(taken)
+
+
+async def _call(app: FastAPI, scope: dict[str, Any], body: bytes) -> None:
+    """One in-process request to `app` (its answer is recorded by the operation, not read here)."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(_: dict[str, Any]) -> None:
+        return None
+
+    await app(scope, receive, send)

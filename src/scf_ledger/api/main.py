@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,12 +11,24 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from scf_ledger.api import openapi, problems
+from scf_ledger.api.idempotency import resume_pending
 from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
-from scf_ledger.api.routes import market, orders, participants, receivables, reports, settlement, system
+from scf_ledger.api.routes import (
+    market,
+    operations,
+    orders,
+    participants,
+    receivables,
+    reports,
+    settlement,
+    system,
+)
+from scf_ledger.services import operations as pending_operations
 from scf_ledger.services.runtime import Runtime
 from scf_ledger.web import pages
 
 API_PREFIX = "/v1"
+log = logging.getLogger("scf_ledger.api")
 
 
 def route_template(scope: Scope) -> str:
@@ -27,19 +41,36 @@ def route_template(scope: Scope) -> str:
     return prefix + str(getattr(route, "path", ""))
 
 
+async def _recover(app: FastAPI, interval: float) -> None:
+    """The recovery loop: runs again, under a lease, every pending operation no live worker holds."""
+    while True:
+        try:
+            await resume_pending(app)
+        except Exception:  # logged and tried again at the next tick
+            log.exception("recovering pending operations failed")
+        await asyncio.sleep(interval)
+
+
 def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        recovery = None
         if background_indexing:
+            if rt.db_url.startswith("sqlite"):  # one process per SQLite file: a lease left is a dead one's
+                pending_operations.release_all(rt)
             rt.start_background_indexing()
+            recovery = asyncio.create_task(_recover(app, rt.settings.index_interval))
         yield
+        if recovery is not None:
+            recovery.cancel()
         rt.close()
 
     app = FastAPI(title="scf-ledger", version="0.1.0", lifespan=lifespan, docs_url="/docs")
     app.state.runtime = rt
     app.state.metrics = RequestCounter()
     problems.install(app)
-    routers = [m.router for m in (participants, orders, receivables, market, settlement, system, reports)]
+    modules = (participants, orders, receivables, market, settlement, operations, system, reports)
+    routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request
         app.include_router(router, prefix=API_PREFIX)
     app.state.path_methods = problems.path_methods(API_PREFIX, routers)

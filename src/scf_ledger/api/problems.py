@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -111,48 +112,75 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted({m for pattern, methods in table if pattern.match(path) for m in methods}))
 
 
+async def _problem(_: Request, exc: Problem) -> JSONResponse:
+    return problem_response(exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
+
+
+async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+    return problem_response(service_status(exc), exc.title, exc.detail, slug_of(exc.title))
+
+
+async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
+    p = contract_problem(exc)
+    return problem_response(p.status, p.title, p.detail, p.slug, **p.extra)
+
+
+async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+    return problem_response(422, "Invalid input", str(exc), "invalid-input")
+
+
+async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"].removeprefix("Value error, ")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"location": "body", "message": "invalid"}
+    detail = f"{first['location']}: {first['message']}"
+    return problem_response(422, "Invalid request", detail, "invalid-request", errors=errors)
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
+        exc.status_code, "Error"
+    )
+    headers = {"Allow": allowed_methods(request)} if exc.status_code == 405 else exc.headers
+    return problem_response(exc.status_code, title, str(exc.detail), slug_of(title), headers=headers)
+
+
+async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:
+    return problem_response(504, "Chain timeout", f"{exc}; the transaction may still be mined", "chain-timeout")
+
+
+async def _unavailable(_: Request, exc: OSError) -> JSONResponse:
+    # Connection refused or reset by the node before anything was signed (after, the operation answers 202).
+    detail = f"the chain node does not answer ({type(exc).__name__}); nothing was done, retry later"
+    return problem_response(503, "Chain unavailable", detail, "chain-unavailable", headers={"Retry-After": "5"})
+
+
+# Refusals: the request was judged and refused, whatever the state of the chain (a 4xx).
+KNOWN: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]]] = [
+    (Problem, _problem),
+    (ServiceError, _service),
+    (ContractRevert, _revert),
+    (DomainError, _domain),
+    (RequestValidationError, _validation),
+    (StarletteHTTPException, _http),
+]
+# Errors of the chain's reach: what they mean depends on whether anything was sent.
+UNREACHED: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]]] = [
+    (TransactionTimeout, _timeout),
+    (OSError, _unavailable),
+]
+
+
+async def handle_known(request: Request, exc: Exception) -> JSONResponse | None:
+    """The problem answer for a refusal, or None for any other error."""
+    for kind, handler in KNOWN:
+        if isinstance(exc, kind):
+            return await handler(request, exc)
+    return None
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, exc.slug, **exc.extra)
-
-    @app.exception_handler(ServiceError)
-    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        return problem_response(service_status(exc), exc.title, exc.detail, slug_of(exc.title))
-
-    @app.exception_handler(ContractRevert)
-    async def _revert(_: Request, exc: ContractRevert) -> JSONResponse:
-        p = contract_problem(exc)
-        return problem_response(p.status, p.title, p.detail, p.slug, **p.extra)
-
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(422, "Invalid input", str(exc), "invalid-input")
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"].removeprefix("Value error, ")}
-            for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"location": "body", "message": "invalid"}
-        detail = f"{first['location']}: {first['message']}"
-        return problem_response(422, "Invalid request", detail, "invalid-request", errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
-            exc.status_code, "Error"
-        )
-        headers = {"Allow": allowed_methods(request)} if exc.status_code == 405 else exc.headers
-        return problem_response(exc.status_code, title, str(exc.detail), slug_of(title), headers=headers)
-
-    @app.exception_handler(TransactionTimeout)
-    async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:
-        return problem_response(504, "Chain timeout", f"{exc}; the transaction may still be mined", "chain-timeout")
-
-    @app.exception_handler(OSError)
-    async def _unavailable(_: Request, exc: OSError) -> JSONResponse:
-        # Connection refused or reset by the node (requests' errors are OSErrors): nothing was recorded.
-        detail = f"the chain node does not answer ({type(exc).__name__}); nothing was done, retry later"
-        return problem_response(503, "Chain unavailable", detail, "chain-unavailable", headers={"Retry-After": "5"})
+    for kind, handler in [*KNOWN, *UNREACHED]:
+        app.add_exception_handler(kind, handler)

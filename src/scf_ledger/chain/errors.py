@@ -19,6 +19,15 @@ class TransactionTimeout(ChainError, TimeoutError):
     """Raised when a sent transaction's receipt did not arrive in time."""
 
 
+class OutcomeUnknown(ChainError):
+    """Raised when signed bytes may have reached the node but no answer says what became of them (the node went
+    silent after the send, or no receipt came in time): the durable operation holds the truth from here."""
+
+    def __init__(self, tx_hash: bytes, reason: str) -> None:
+        self.tx_hash = tx_hash
+        super().__init__(f"0x{tx_hash.hex()}: {reason}")
+
+
 class ContractRevert(ChainError):
     """Raised when a contract refuses a call; carries the custom error's name and decoded arguments."""
 

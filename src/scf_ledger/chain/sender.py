@@ -12,8 +12,9 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import TransactionFailed
@@ -22,13 +23,42 @@ from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFou
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxReceipt
 
-from scf_ledger.chain.errors import ChainError, ContractRevert, RevertDecoder, TransactionTimeout
+from scf_ledger.chain.errors import ChainError, ContractRevert, OutcomeUnknown, RevertDecoder, TransactionTimeout
 
 T = TypeVar("T")
 
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 6, 5  # 20 % over the estimate: state may move before mining
 FEE_CACHE_SECONDS = 10.0
 TRANSIENT_RETRIES = 4
+
+
+class StepLog(Protocol):
+    """Where a durable operation keeps its chain writes (services/journal.py). A transaction is committed there
+    with its signer, nonce, signed bytes and hash before it is broadcast; when the operation runs again, its
+    recorded transactions are broadcast again as they are, never signed anew."""
+
+    def recorded_transaction(self, name: str) -> tuple[bytes, bytes] | None:
+        """The operation's next transaction, `name`, if it was signed already (raw bytes, hash), else None."""
+
+    def record_transaction(
+        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
+    ) -> tuple[bytes, bytes]:
+        """Allocates the signer's next nonce, signs at it (`sign(nonce)` -> raw, hash), commits the step and
+        returns what `sign` returned."""
+
+    def resync(self, signer: str, next_nonce: int) -> None:
+        """The node says the signer's next nonce is at least `next_nonce`: forget the last recorded step (its
+        bytes can never be mined) and allocate from there."""
+
+    def refused(self, signer: str) -> None:
+        """The node refused the last recorded transaction outright: its nonce is free again."""
+
+    def mined(self, tx_hash: bytes, succeeded: bool) -> None:
+        """The receipt of a recorded transaction arrived."""
+
+
+# The step log of the operation running on this thread or task, if any (set by services/journal.py).
+ACTIVE_STEP_LOG: ContextVar[StepLog | None] = ContextVar("scf_active_step_log", default=None)
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,9 @@ class TransactionSender:
         eth_call (a revert is still typed before any gas is spent, at less than half an estimate's cost on
         anvil, which searches for the limit) and sent with 3/2 of the most gas the function needed so far.
         One that runs out of gas anyway is estimated and sent again."""
+        log = ACTIVE_STEP_LOG.get()
+        if log is not None and (recorded := log.recorded_transaction(call.label or call.data[:10])) is not None:
+            return self._finish_recorded(account, call, *recorded)
         learned = None
         if gas is None:
             learned = self._learned_gas(call)
@@ -92,8 +125,12 @@ class TransactionSender:
             else:
                 self.call(account.address, call, value=call.value)
                 gas = learned
-        tx_hash = self._sign_and_send(account, call, gas)
-        receipt = self.wait(tx_hash)
+        if log is None:
+            receipt = self.wait(self._sign_and_send(account, call, gas))
+        else:
+            tx_hash = self._record_and_send(log, account, call, gas)
+            receipt = self._wait_known(tx_hash)
+            log.mined(tx_hash, receipt["status"] == 1)
         if receipt["status"] != 1 and learned is not None and receipt["gasUsed"] >= gas:
             return self._resend_estimated(account, call)
         if receipt["status"] != 1:
@@ -261,18 +298,7 @@ class TransactionSender:
             for _ in range(3):
                 if address not in self._nonces:
                     self._nonces[address] = self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
-                tx = {
-                    "type": 2,
-                    "chainId": self.chain_id,
-                    "nonce": self._nonces[address],
-                    "to": call.to,
-                    "data": call.data,
-                    "value": call.value,
-                    "gas": gas,
-                    **self._fee_fields(),
-                }
-                if not call.to:
-                    del tx["to"]  # contract creation
+                tx = self._transaction(call, gas, self._nonces[address])
                 signed = account.sign_transaction(tx)
                 tx_hash = bytes(signed.hash)
                 try:
@@ -294,6 +320,82 @@ class TransactionSender:
                 self._nonces[address] += 1
                 return tx_hash
         raise ChainError(f"could not find a free nonce for {address} after 3 tries")
+
+    # DURABLE SENDS (within an operation)
+
+    def _record_and_send(self, log: StepLog, account: LocalAccount, call: Call, gas: int) -> bytes:
+        """Allocates the nonce and records the signed transaction through `log`, then broadcasts it. From the
+        broadcast on, an error that leaves its fate open raises OutcomeUnknown."""
+        address = account.address
+        with self._signer_lock(address):  # one allocation and broadcast at a time per signer in this process
+            for _ in range(3):
+                raw, tx_hash = log.record_transaction(
+                    address, call.label or call.data[:10], lambda nonce: self._signed(account, call, gas, nonce)
+                )
+                if self._broadcast_recorded(log, address, call, raw, tx_hash):
+                    return tx_hash
+        raise ChainError(f"could not find a free nonce for {address} after 3 tries")
+
+    def _signed(self, account: LocalAccount, call: Call, gas: int, nonce: int) -> tuple[bytes, bytes]:
+        result = account.sign_transaction(self._transaction(call, gas, nonce))
+        return bytes(result.raw_transaction), bytes(result.hash)
+
+    def _broadcast_recorded(self, log: StepLog, address: str, call: Call, raw: bytes, tx_hash: bytes) -> bool:
+        """Sends recorded bytes; False when the node had the nonce used already (the log then starts again from
+        the node's next nonce)."""
+        try:
+            self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
+        except (ContractLogicError, TransactionFailed) as exc:  # the embedded chain executes at submission
+            log.refused(address)
+            raise self.revert_error(exc, {"from": address, "to": call.to, "data": call.data}, call.label) from None
+        except Exception as exc:
+            if _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash)):
+                return True
+            if _is_nonce_too_low(exc):  # the recorded nonce was used outside the log: go on from the node's
+                log.resync(address, self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending")))
+                return False
+            raise OutcomeUnknown(tx_hash, f"the node did not answer the send ({type(exc).__name__})") from exc
+        return True
+
+    def _finish_recorded(self, account: LocalAccount, call: Call, raw: bytes, tx_hash: bytes) -> TxReceipt:
+        """A transaction the operation signed before: broadcast the same bytes again (a node that has them
+        already says so) and wait for its receipt."""
+        try:
+            self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
+        except Exception as exc:
+            if not (_is_already_known(exc) or _is_nonce_too_low(exc) or isinstance(exc, ContractLogicError)):
+                raise OutcomeUnknown(tx_hash, f"the node did not answer the send ({type(exc).__name__})") from exc
+            if _is_nonce_too_low(exc) and not self._is_known(tx_hash):
+                raise ChainError(f"0x{tx_hash.hex()} can never be mined: its nonce was used by another") from None
+        receipt = self._wait_known(tx_hash)
+        log = ACTIVE_STEP_LOG.get()
+        if log is not None:
+            log.mined(tx_hash, receipt["status"] == 1)
+        if receipt["status"] != 1:
+            raise self._revert_of_mined(account.address, call, receipt)
+        return receipt
+
+    def _wait_known(self, tx_hash: bytes) -> TxReceipt:
+        """`wait`, for bytes that may be on their way: no receipt in time, or no answer, leaves the outcome open."""
+        try:
+            return self.wait(tx_hash)
+        except (TransactionTimeout, OSError) as exc:
+            raise OutcomeUnknown(tx_hash, str(exc) or type(exc).__name__) from exc
+
+    def _transaction(self, call: Call, gas: int, nonce: int) -> dict[str, Any]:
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "to": call.to,
+            "data": call.data,
+            "value": call.value,
+            "gas": gas,
+            **self._fee_fields(),
+        }
+        if not call.to:
+            del tx["to"]  # contract creation
+        return tx
 
     def _is_known(self, tx_hash: bytes) -> bool:
         try:

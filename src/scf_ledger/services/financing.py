@@ -12,6 +12,7 @@ from scf_ledger.chain.client import Offer
 from scf_ledger.domain.constants import MAX_UINT256, ZERO_ADDRESS
 from scf_ledger.services import receivables
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
+from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
     FinancingCreate,
     FinancingOut,
@@ -98,10 +99,22 @@ def _check_terms(rt: Runtime, body: OfferCreate) -> None:
         raise Invalid("Invalid offer", f"expiry {body.expiry} is in the past")
 
 
-def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
-    """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
+def _new_nonce(rt: Runtime, financier: Party, body: OfferCreate) -> int:
+    """The offer's nonce (the one asked, or a random one) once the terms passed and the nonce is free."""
     _check_terms(rt, body)
     nonce = body.nonce if body.nonce is not None else secrets.randbits(64)
+    if rt.gw.market.filled_units(financier.address, nonce):
+        raise Conflict("Nonce used", f"nonce {nonce} was already used or cancelled")
+    with rt.sessions() as session:
+        row = session.get(OfferRow, (financier.address, nonce))
+    if row is not None and row.signature is not None:
+        raise Conflict("Nonce used", f"you already have an offer with nonce {nonce}")
+    return nonce
+
+
+def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
+    """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
+    nonce = step("nonce", lambda: _new_nonce(rt, financier, body))
     offer = Offer(
         financier.address,
         body.receivable_id or 0,
@@ -113,12 +126,10 @@ def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
         nonce,
     )
     signature = body.signature or "0x" + rt.chain.sign_offer(rt.signer(financier.address), offer).hex()
-    if rt.gw.market.filled_units(financier.address, nonce):
-        raise Conflict("Nonce used", f"nonce {nonce} was already used or cancelled")
     with rt.sessions.begin() as session:
         row = session.get(OfferRow, (financier.address, nonce))
-        if row is not None and row.signature is not None:
-            raise Conflict("Nonce used", f"you already have an offer with nonce {nonce}")
+        if row is not None and row.signature == signature:  # stored by this operation's first run
+            return offer_out(row)
         row = row or OfferRow(financier=financier.address, nonce=nonce, filled_units=0, cancelled=False)
         row.receivable_id, row.obligor, row.rate_bps = offer.receivable_id or None, body.obligor, body.rate_bps
         row.min_units, row.max_units, row.expiry = offer.min_units, offer.max_units, offer.expiry
@@ -184,11 +195,21 @@ def _precheck(rt: Runtime, seller: Party, row: OfferRow, token_id: int, body: Fi
         raise Invalid("Offer too small", f"the offer has {left} units left; cannot sell {body.units}")
 
 
-def request_financing(rt: Runtime, seller: Party, body: FinancingCreate) -> FinancingOut:
-    """Sells units to the offer's financier in one atomic transaction at the discount price."""
+def _admit_sale(rt: Runtime, seller: Party, body: FinancingCreate) -> tuple[str, int, int]:
+    """The offer (financier, nonce) and the receivable a sale is for, once it passed the checks."""
     row = load_offer(rt, seller, body.offer_id)
     token_id = _target(row, body.receivable_id)
     _precheck(rt, seller, row, token_id, body)
+    return row.financier, row.nonce, token_id
+
+
+def request_financing(rt: Runtime, seller: Party, body: FinancingCreate) -> FinancingOut:
+    """Sells units to the offer's financier in one atomic transaction at the discount price."""
+    # Admitted once: run again after the sale, the seller may hold nothing and no longer see the offer.
+    financier, nonce, token_id = step("sale", lambda: _admit_sale(rt, seller, body))
+    with rt.sessions() as session:
+        row = session.get(OfferRow, (financier, nonce))
+    assert row is not None
     signature = bytes.fromhex((row.signature or "0x")[2:])
     sale = rt.gw.market.accept_offer(rt.signer(seller.address), _offer(row), signature, token_id, body.units)
     rt.read_your_writes()

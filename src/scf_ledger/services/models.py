@@ -329,6 +329,27 @@ class LimitOut(BaseModel):
     tx_hash: str
 
 
+# OPERATIONS
+
+
+class TransactionOut(BaseModel):
+    tx_hash: str
+    nonce: Uint
+    status: str  # signed, mined, reverted, refused
+
+
+class OperationOut(BaseModel):
+    """A write request as the service recorded it: `pending` until it ends `succeeded` or `failed`, with its
+    transactions and, once it ended, the answer (`status_code`, `response`)."""
+
+    id: str
+    status: Literal["pending", "succeeded", "failed"]
+    route: str
+    transactions: list[TransactionOut]
+    status_code: int | None = None
+    response: Any | None = None
+
+
 # SYSTEM
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from scf_ledger.domain.risk import (
 )
 from scf_ledger.services import credit
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
+from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
     ConfirmedOrderOut,
     ConfirmOrder,
@@ -112,30 +114,59 @@ def _decide(rt: Runtime, body: OrderCreate, at: int) -> tuple[Decision, BuyerHis
     return rt.risk.decide(request, profile, history), history
 
 
-def _size_line(rt: Runtime, buyer: str, decision: Decision, approved: bool, limit: int) -> None:
+def _line_change(decision: Decision, approved: bool, limit: int) -> tuple[int, str] | None:
     """Velocity lowers the line to freeze its unused part; an approval raises it to the recommended limit."""
     if decision.limit_action is not None:
-        rt.gw.registry.set_credit_limit(rt.platform, buyer, decision.limit_action.limit, "VELOCITY")
-    elif approved and decision.recommended_limit > limit:
-        rt.gw.registry.set_credit_limit(rt.platform, buyer, decision.recommended_limit, "SCORECARD")
+        return decision.limit_action.limit, "VELOCITY"
+    if approved and decision.recommended_limit > limit:
+        return decision.recommended_limit, "SCORECARD"
+    return None
+
+
+def _admit(rt: Runtime, gateway: Party, body: OrderCreate) -> tuple[str, int]:
+    """Checks the parties and the document; names the order and takes the chain's time."""
+    _check_parties(rt, gateway, body)
+    return "ord_" + secrets.token_hex(8), rt.chain.now()
+
+
+def _decision(rt: Runtime, body: OrderCreate, at: int) -> dict[str, Any]:
+    """The risk decision as it is stored (the order's status, the line change, the decision's row)."""
+    decision, history = _decide(rt, body, at)
+    status = STATUS_OF_OUTCOME[decision.outcome.value]
+    action = decision.limit_action
+    return {
+        "status": status,
+        "line": _line_change(decision, status == "approved", history.limit),
+        "row": {
+            "outcome": decision.outcome.value,
+            "score": decision.score,
+            "band": decision.band,
+            "reason_codes": list(decision.reason_codes),
+            "recommended_limit": decision.recommended_limit,
+            "config_version": decision.config_version,
+            "freeze_until": action.until if action else None,
+            "restore_limit": action.restore_to if action else None,
+        },
+    }
 
 
 def create(rt: Runtime, gateway: Party, body: OrderCreate) -> OrderOut:
-    """A credit purchase: the risk engine decides, with score and reason codes; an approval sizes the line."""
-    _check_parties(rt, gateway, body)
-    at = rt.chain.now()
-    decision, history = _decide(rt, body, at)
-    status = STATUS_OF_OUTCOME[decision.outcome.value]
-    _size_line(rt, body.buyer, decision, status == "approved", history.limit)
+    """A credit purchase: the risk engine decides, with score and reason codes; an approval sizes the line.
+    Admitted and decided once: an operation run again decides as it did the first time."""
+    order_id, at = step("order", lambda: _admit(rt, gateway, body))
+    decided = step("decision", lambda: _decision(rt, body, at))
+    if decided["line"] is not None:
+        limit, reason = decided["line"]
+        rt.gw.registry.set_credit_limit(rt.platform, body.buyer, limit, reason)
     order = CreditOrderRow(
-        id="ord_" + secrets.token_hex(8),
+        id=order_id,
         buyer=body.buyer,
         supplier=body.supplier,
         principal=body.principal,
         installments=body.installments,
         fee_bps=body.fee_bps,
         document_hash=body.document_hash.lower(),
-        status=status,
+        status=decided["status"],
         gateway=gateway.address,
         at=at,
         deadline=at + ACK_WINDOW,
@@ -143,23 +174,12 @@ def create(rt: Runtime, gateway: Party, body: OrderCreate) -> OrderOut:
         lat=body.location.lat if body.location else None,
         lon=body.location.lon if body.location else None,
     )
-    action = decision.limit_action
-    row = RiskDecisionRow(
-        order_id=order.id,
-        outcome=decision.outcome.value,
-        score=decision.score,
-        band=decision.band,
-        reason_codes=list(decision.reason_codes),
-        recommended_limit=decision.recommended_limit,
-        config_version=decision.config_version,
-        freeze_until=action.until if action else None,
-        restore_limit=action.restore_to if action else None,
-        restored=False,
-    )
+    row = RiskDecisionRow(order_id=order_id, restored=False, **decided["row"])
     with rt.sessions.begin() as session:
-        session.add(order)
-        session.flush()
-        session.add(row)
+        if session.get(CreditOrderRow, order_id) is None:
+            session.add(order)
+            session.flush()
+            session.add(row)
     rt.read_your_writes()
     return order_out(order, row)
 
@@ -219,13 +239,18 @@ def _acknowledgement_signature(rt: Runtime, order: CreditOrderRow, body: Confirm
     )
 
 
+def _confirmable(order: CreditOrderRow, gateway: Party) -> bool:
+    if order.gateway != gateway.address:
+        raise NotFound("order", order.id)
+    if order.status != "approved":
+        raise Conflict("Order not approved", f"order {order.id} is {order.status}; only an approved order is confirmed")
+    return True
+
+
 def confirm(rt: Runtime, gateway: Party, order_id: str, body: ConfirmOrder) -> ConfirmedOrderOut:
     """Payment confirmed: the purchase is originated on-chain, one token per installment."""
     order, decision = visible_order(rt, gateway, order_id)
-    if order.gateway != gateway.address:
-        raise NotFound("order", order_id)
-    if order.status != "approved":
-        raise Conflict("Order not approved", f"order {order_id} is {order.status}; only an approved order is confirmed")
+    step("approved", lambda: _confirmable(order, gateway))  # checked once: run again, the order is confirmed
     signature = _acknowledgement_signature(rt, order, body)
     origination = rt.gw.ledger.originate(rt.platform, _origination_request(order), signature)
     with rt.sessions.begin() as session:

@@ -11,6 +11,7 @@ from scf_ledger.domain import money
 from scf_ledger.domain.constants import MAX_UINT256
 from scf_ledger.domain.enums import Role
 from scf_ledger.services.errors import Conflict, Forbidden, Invalid
+from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
     CashCreate,
     CashOut,
@@ -20,7 +21,7 @@ from scf_ledger.services.models import (
     ParticipantOut,
     ParticipantsOut,
 )
-from scf_ledger.services.runtime import Party, Runtime, issue_key
+from scf_ledger.services.runtime import Party, Runtime, new_api_key, store_key
 from scf_ledger.store.models import HoldingRow, PartyRow, ReceivableRow
 
 GAS_ALLOWANCE = 10**18  # wei given to each custodial account for its transactions
@@ -31,15 +32,15 @@ def register(rt: Runtime, body: ParticipantCreate) -> ParticipantCreated:
     the service makes and keeps the party's signing key (custodial)."""
     role = Role(body.kind)
     _check_gateway(rt, role, body.gateway)
-    account, encrypted = (None, None) if body.address else rt.keystore.new_account()
-    address = body.address or account.address  # type: ignore[union-attr]
-    if rt.party(address) is not None:
-        raise Conflict("Already registered", f"{address} is already a party")
+    # Made once: an operation run again keeps the key it made (and the API key it issued) the first time.
+    address, encrypted = step("account", lambda: _new_address(rt, body.address))
+    api_key = step("api_key", new_api_key)
+    account = rt.keystore.account(address, encrypted) if encrypted else None
     rt.gw.registry.register(rt.platform, address, role.kind)
     if account is not None:
         _equip(rt, account, role)
     with rt.sessions.begin() as session:
-        row = PartyRow(
+        row = session.get(PartyRow, address) or PartyRow(
             address=address,
             name=body.name,
             role=role,
@@ -48,9 +49,19 @@ def register(rt: Runtime, body: ParticipantCreate) -> ParticipantCreated:
             gateway=body.gateway,
         )
         session.add(row)
-        api_key = issue_key(session, address, role)
+        store_key(session, api_key, address, role)
     rt.read_your_writes()
     return ParticipantCreated(**participant_out(row).model_dump(), api_key=api_key)
+
+
+def _new_address(rt: Runtime, own: str | None) -> tuple[str, str | None]:
+    """The party's address and, for a custodial one, its new signing key encrypted; refuses a known party."""
+    if own is not None and rt.party(own) is not None:
+        raise Conflict("Already registered", f"{own} is already a party")
+    if own is not None:
+        return own, None
+    account, encrypted = rt.keystore.new_account()
+    return account.address, encrypted
 
 
 def _check_gateway(rt: Runtime, role: Role, gateway: str | None) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, select
 from scf_ledger.domain import ledger
 from scf_ledger.domain.enums import Role
 from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
     LineageOut,
     ReceivableDetail,
@@ -143,12 +144,17 @@ def lineage(rt: Runtime, party: Party, token_id: int) -> LineageOut:
     return LineageOut(receivable_id=token_id, steps=steps)
 
 
-def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> TransferOut:
-    """Splits and transfers units to another registered participant."""
+def _can_transfer(rt: Runtime, party: Party, token_id: int, units: int) -> bool:
     visible(rt, party, token_id)
     held = rt.gw.ledger.balance(party.address, token_id)
-    if body.units == 0 or body.units > held:
-        raise Invalid("Not enough units", f"you hold {held} units of {token_id}; cannot transfer {body.units}")
+    if units == 0 or units > held:
+        raise Invalid("Not enough units", f"you hold {held} units of {token_id}; cannot transfer {units}")
+    return True
+
+
+def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> TransferOut:
+    """Splits and transfers units to another registered participant."""
+    step("holds", lambda: _can_transfer(rt, party, token_id, body.units))  # run again, it may hold none
     tx = rt.gw.ledger.transfer(rt.signer(party.address), body.to, token_id, body.units)
     rt.read_your_writes()
     return TransferOut(

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import secrets
+import socket
 import tempfile
 import threading
 import time
@@ -31,7 +33,7 @@ from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.services import credit
 from scf_ledger.services.errors import Conflict
 from scf_ledger.services.keystore import Keystore
-from scf_ledger.store.db import make_engine, session_factory, upgrade
+from scf_ledger.store.db import database_url, make_engine, session_factory, upgrade
 from scf_ledger.store.indexer import Indexer
 from scf_ledger.store.models import ApiKeyRow, ChainMeta, PartyRow
 
@@ -108,6 +110,7 @@ class Runtime:
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self.admin_key: str | None = None  # the platform's API key, when this start created it
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # owner of its leases
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -123,7 +126,7 @@ class Runtime:
             platform = deployer_account(w3, settings.private_key_file)
             chain = ScfChain(w3, Deployment.read(Path(settings.deployment)))
             default_db = "sqlite:///scf-ledger.sqlite"
-        db_url = settings.db_url or default_db
+        db_url = database_url(settings.db_url) if settings.db_url else default_db  # postgresql:// means psycopg 3
         upgrade(db_url)
         rt = cls(settings, chain, platform, db_url)
         rt.indexer.ensure_chain()  # refuses a database recorded for another chain
@@ -201,6 +204,10 @@ class Runtime:
             row = connection.execute(PARTY_OF_KEY, {"digest": key_digest(api_key)}).first()
         return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
 
+    def party_of_address(self, address: str) -> Party | None:
+        row = self.party(address)
+        return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
+
     def party(self, address: str) -> PartyRow | None:
         with self.sessions() as session:
             return session.get(PartyRow, address)
@@ -213,8 +220,18 @@ class Runtime:
         return self.keystore.account(row.address, row.encrypted_key)
 
 
+def new_api_key() -> str:
+    return "scf_" + secrets.token_urlsafe(32)
+
+
+def store_key(session: Session, api_key: str, address: str, role: Role) -> None:
+    """Stores `api_key` of `address` as its digest (once: storing it again changes nothing)."""
+    if session.get(ApiKeyRow, key_digest(api_key)) is None:
+        session.add(ApiKeyRow(digest=key_digest(api_key), party=address, role=role, revoked=False))
+
+
 def issue_key(session: Session, address: str, role: Role) -> str:
     """A new API key for `address`, stored as its digest; the key itself is returned once."""
-    api_key = "scf_" + secrets.token_urlsafe(32)
-    session.add(ApiKeyRow(digest=key_digest(api_key), party=address, role=role, revoked=False))
+    api_key = new_api_key()
+    store_key(session, api_key, address, role)
     return api_key

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from scf_ledger.domain import ledger
 from scf_ledger.domain.ids import purchase_token_ids
 from scf_ledger.services import receivables
 from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.journal import step
 from scf_ledger.services.models import AllocationOut, ClaimOut, ClaimsOut, RepaymentCreate, RepaymentOut
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.models import CreditOrderRow, HoldingRow, ReceivableRow
@@ -36,17 +39,23 @@ def _amount(body: RepaymentCreate, total_due: int) -> int:
     return amount
 
 
+def _plan(rt: Runtime, gateway: Party, body: RepaymentCreate) -> dict[str, Any]:
+    """The installments in due order with what each owes now, and the amount to take."""
+    dues = [(token_id, rt.gw.ledger.amount_due(token_id)) for token_id in _installments(rt, gateway, body)]
+    return {"amount": _amount(body, sum(due for _, due in dues)), "dues": dues}
+
+
 def repay(rt: Runtime, gateway: Party, body: RepaymentCreate) -> RepaymentOut:
     """Forwards a buyer's payment: penalty, then fee, then principal, installment by installment in due order.
     An amount above what is due now is refused unless `full` asks for exactly what is due."""
-    ids = _installments(rt, gateway, body)
-    dues = {i: rt.gw.ledger.amount_due(i) for i in ids}
-    amount = _amount(body, sum(dues.values()))
+    # Read and decided once: run again, what is due has changed by this very repayment.
+    plan = step("plan", lambda: _plan(rt, gateway, body))
+    amount, dues = plan["amount"], {int(i): due for i, due in plan["dues"]}
     payer = rt.signer(gateway.address)
     if rt.local_money:  # the local settlement token is minted against the fiat the gateway collected
         rt.gw.token.mint(rt.platform, gateway.address, amount)
     allocations, left = [], amount
-    for token_id in ids:
+    for token_id in dues:
         if left == 0 or dues[token_id] == 0:
             continue
         paid = rt.gw.ledger.repay(payer, token_id, min(left, dues[token_id]))
@@ -66,15 +75,20 @@ def repay(rt: Runtime, gateway: Party, body: RepaymentCreate) -> RepaymentOut:
     return RepaymentOut(amount=amount, allocations=allocations)
 
 
-def claim_all(rt: Runtime, party: Party) -> ClaimsOut:
-    """Claims everything the caller can claim, per receivable, in one transaction."""
+def _claimable(rt: Runtime, party: Party) -> list[tuple[int, int]]:
+    """(token id, amount) of everything the caller can claim now."""
     with rt.sessions() as session:
         rows = session.execute(
             select(HoldingRow, ReceivableRow)
             .join(ReceivableRow, ReceivableRow.token_id == HoldingRow.token_id)
             .where(HoldingRow.holder == party.address)
         ).all()
-    owed = {h.token_id: amount for h, r in rows if (amount := ledger.claimable(h, r)) > 0}
+    return sorted((h.token_id, amount) for h, r in rows if (amount := ledger.claimable(h, r)) > 0)
+
+
+def claim_all(rt: Runtime, party: Party) -> ClaimsOut:
+    """Claims everything the caller can claim, per receivable, in one transaction."""
+    owed = dict(step("claimable", lambda: _claimable(rt, party)))  # run again, it was claimed already
     if not owed:
         return ClaimsOut(total=0, claims=[])
     total = rt.gw.ledger.claim_many(rt.signer(party.address), sorted(owed))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, func
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from scf_ledger.store.types import BigInt
@@ -242,14 +242,50 @@ class ApiKeyRow(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class IdempotencyRow(Base):
-    __tablename__ = "idempotency_records"
-    party: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+class OperationRow(Base):
+    """One write request, durable: who asked, with which Idempotency-Key (or none), what it asked (to run it
+    again after a crash), how far it got and, once finished, the answer. `pending` until it ends `succeeded` or
+    `failed`; a worker that runs it holds a lease (owner, until) that another may take once it lapses."""
+
+    __tablename__ = "operations"
+    __table_args__ = (UniqueConstraint("party", "key", name="uq_operations_party_key"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    party: Mapped[str] = mapped_column(ADDRESS)
+    key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    route: Mapped[str] = mapped_column(String(200))  # "POST /v1/repayments"
     request_digest: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, object]] = mapped_column(JSON)
+    request: Mapped[dict[str, object]] = mapped_column(JSON)  # method, path, query, body (text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, succeeded, failed
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StepRow(Base):
+    """One step of an operation, in order: a value it read (so that a resumed operation decides the same), or a
+    chain transaction, committed with its signer, nonce, signed bytes and hash before it is broadcast."""
+
+    __tablename__ = "operation_steps"
+    operation_id: Mapped[str] = mapped_column(ForeignKey("operations.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # value, tx
+    name: Mapped[str] = mapped_column(String(100))
+    signer: Mapped[str | None] = mapped_column(ADDRESS, nullable=True)
+    nonce: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    raw: Mapped[str | None] = mapped_column(Text, nullable=True)  # 0x-hex signed transaction
+    tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    value: Mapped[object | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(8))  # value: done; tx: signed, mined, failed
+
+
+class SignerNonceRow(Base):
+    """The next nonce of a custodial signer, allocated under a row lock: no worker or restart reuses one."""
+
+    __tablename__ = "signer_nonces"
+    signer: Mapped[str] = mapped_column(ADDRESS, primary_key=True)
+    next_nonce: Mapped[int] = mapped_column(BigInt)
 
 
 class PartyRow(Base):

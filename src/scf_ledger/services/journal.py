@@ -1,0 +1,166 @@
+"""The steps of one durable operation, in order, so that an operation run again (after a crash, a lost
+answer, by the recovery loop) takes the same decisions and sends the same transactions instead of new ones.
+
+A step is either a value the service read or made (an amount due, a new account: `step(name, fn)`), or a
+chain transaction, recorded by the sender through the `StepLog` protocol: signer, nonce, signed bytes and
+hash, committed before the bytes are broadcast. Nonces come from `signer_nonces`, one row per signer,
+allocated under a row lock (PostgreSQL) or the single writer (SQLite) together with the step, so no restart
+or worker ever reuses or skips one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scf_ledger.chain.errors import ChainError
+from scf_ledger.chain.sender import ACTIVE_STEP_LOG
+from scf_ledger.store.models import SignerNonceRow, StepRow
+
+T = TypeVar("T")
+
+
+class JournalMismatch(ChainError):
+    """Raised when an operation, run again, asks for other steps than it recorded (its code changed)."""
+
+
+class Journal:
+    """Implements the sender's StepLog for one operation, and records value steps."""
+
+    def __init__(self, sessions: sessionmaker[Session], operation_id: str, node_nonce: Callable[[str], int]) -> None:
+        self.sessions, self.operation_id, self._node_nonce = sessions, operation_id, node_nonce
+        with sessions() as session:
+            self._steps = list(
+                session.scalars(select(StepRow).where(StepRow.operation_id == operation_id).order_by(StepRow.seq))
+            )
+        self._seq = 0
+
+    @property
+    def broadcast(self) -> bool:
+        """Whether any transaction of the operation was signed (and so may have reached the node)."""
+        return any(s.kind == "tx" and s.status != "refused" for s in self._steps)
+
+    def transactions(self) -> list[StepRow]:
+        return [s for s in self._steps if s.kind == "tx"]
+
+    # VALUE STEPS
+
+    def value(self, name: str, fn: Callable[[], T]) -> T:
+        """`fn()`, recorded the first time; the recorded value when the operation runs again. JSON values only."""
+        step = self._replayed("value", name)
+        if step is not None:
+            return step.value  # type: ignore[return-value]
+        result = fn()
+        self._append(StepRow(kind="value", name=name, value=result, status="done"))
+        return result
+
+    # THE SENDER'S STEP LOG
+
+    def recorded_transaction(self, name: str) -> tuple[bytes, bytes] | None:
+        step = self._replayed("tx", name)
+        if step is None:
+            return None
+        assert step.raw is not None and step.tx_hash is not None
+        return bytes.fromhex(step.raw[2:]), bytes.fromhex(step.tx_hash[2:])
+
+    def record_transaction(
+        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
+    ) -> tuple[bytes, bytes]:
+        with self.sessions.begin() as session:
+            row = session.get(SignerNonceRow, signer, with_for_update=True)
+            if row is None:
+                row = SignerNonceRow(signer=signer, next_nonce=self._node_nonce(signer))
+                session.add(row)
+            nonce = row.next_nonce
+            raw, tx_hash = sign(nonce)
+            row.next_nonce = nonce + 1
+            step = StepRow(
+                operation_id=self.operation_id,
+                seq=self._seq,
+                kind="tx",
+                name=name[:100],
+                signer=signer,
+                nonce=nonce,
+                raw="0x" + raw.hex(),
+                tx_hash="0x" + tx_hash.hex(),
+                status="signed",
+            )
+            session.add(step)
+        self._steps.append(step)
+        self._seq += 1
+        return raw, tx_hash
+
+    def resync(self, signer: str, next_nonce: int) -> None:
+        last = self._forget_last()
+        with self.sessions.begin() as session:
+            row = session.get(SignerNonceRow, signer, with_for_update=True)
+            if row is not None and row.next_nonce < next_nonce:
+                row.next_nonce = next_nonce
+            if last is not None:
+                session.delete(session.get(StepRow, (self.operation_id, last.seq)))
+
+    def refused(self, signer: str) -> None:
+        last = self._steps[-1]
+        with self.sessions.begin() as session:
+            row = session.get(SignerNonceRow, signer, with_for_update=True)
+            if row is not None and last.nonce is not None and row.next_nonce == last.nonce + 1:
+                row.next_nonce = last.nonce  # nothing took it since: the next transaction uses it
+            step = session.get(StepRow, (self.operation_id, last.seq))
+            if step is not None:
+                step.status = last.status = "refused"
+
+    def mined(self, tx_hash: bytes, succeeded: bool) -> None:
+        hex_hash = "0x" + tx_hash.hex()
+        with self.sessions.begin() as session:
+            for step in self._steps:
+                if step.tx_hash == hex_hash and step.status == "signed":
+                    step.status = "mined" if succeeded else "reverted"
+                    stored = session.get(StepRow, (self.operation_id, step.seq))
+                    if stored is not None:
+                        stored.status = step.status
+
+    # INTERNALS
+
+    def _replayed(self, kind: str, name: str) -> StepRow | None:
+        if self._seq >= len(self._steps):
+            return None
+        step = self._steps[self._seq]
+        if step.kind != kind or step.name != name[:100]:
+            raise JournalMismatch(
+                f"step {self._seq} of {self.operation_id} was {step.kind} {step.name!r}, not {name!r}"
+            )
+        self._seq += 1
+        return step
+
+    def _append(self, step: StepRow) -> None:
+        step.operation_id, step.seq = self.operation_id, self._seq
+        with self.sessions.begin() as session:
+            session.add(step)
+        self._steps.append(step)
+        self._seq += 1
+
+    def _forget_last(self) -> StepRow | None:
+        if not self._steps or self._steps[-1].kind != "tx":
+            return None
+        self._seq -= 1
+        return self._steps.pop()
+
+
+@contextmanager
+def active(journal: Journal) -> Iterator[Journal]:
+    """Makes `journal` the step log of every transaction sent in this context (thread or task)."""
+    token = ACTIVE_STEP_LOG.set(journal)
+    try:
+        yield journal
+    finally:
+        ACTIVE_STEP_LOG.reset(token)
+
+
+def step(name: str, fn: Callable[[], T]) -> T:
+    """A value step of the running operation (or just `fn()` outside one): what a service reads or makes that
+    must be the same when the operation runs again."""
+    log: Any = ACTIVE_STEP_LOG.get()
+    return log.value(name, fn) if isinstance(log, Journal) else fn()

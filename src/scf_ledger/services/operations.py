@@ -1,0 +1,172 @@
+"""Durable operations: every write request is one, recorded before it runs, with its steps (services/journal.py)
+and, once it ends, its answer. A retry with the same Idempotency-Key gets the operation, never new work; an
+operation whose outcome is open (bytes may have reached the node, no answer says what became of them) stays
+`pending` and is run again by the recovery loop under a lease, until it ends `succeeded` or `failed`."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.services.journal import Journal
+from scf_ledger.services.models import OperationOut, TransactionOut
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store.models import OperationRow, StepRow
+
+PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+LEASE_SECONDS = 60.0  # how long a worker owns an operation it runs before another may take it over
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an operation was asked, enough to run it again: method, path, query string, body."""
+
+    method: str
+    path: str
+    query: str
+    body: str
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "query": self.query, "body": self.body}
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> Request:
+        return cls(str(stored["method"]), str(stored["path"]), str(stored.get("query", "")), str(stored["body"]))
+
+
+def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: str) -> tuple[OperationRow, bool]:
+    """The new operation for this request, leased to this worker (True); or, for a key used before, its
+    operation as it stands (False). The same key with another request is refused."""
+    row = OperationRow(
+        id="op_" + secrets.token_hex(8),
+        party=party.address,
+        key=key,
+        route=request.route,
+        request_digest=digest,
+        request=request.as_json(),
+        status=PENDING,
+        owner=rt.worker_id,
+        lease_until=time.time() + LEASE_SECONDS,
+    )
+    try:
+        with rt.sessions.begin() as session:
+            session.add(row)
+        return row, True
+    except IntegrityError:  # the key was used before (or is being used now)
+        pass
+    with rt.sessions() as session:
+        existing = session.scalar(
+            select(OperationRow).where(OperationRow.party == party.address, OperationRow.key == key)
+        )
+    if existing is None:  # deleted between the insert and the read: a failed attempt, the key is free again
+        return begin(rt, party, key, request, digest)
+    if existing.request_digest != digest:
+        raise Invalid("Idempotency-Key reused", f"key {key!r} was used for another request")
+    return existing, False
+
+
+def journal(rt: Runtime, operation_id: str) -> Journal:
+    return Journal(rt.sessions, operation_id, rt.chain.next_nonce)
+
+
+def finish(rt: Runtime, operation_id: str, status_code: int, response: Any) -> None:
+    """Records the answer: `succeeded` for a 2xx, `failed` otherwise; the lease ends."""
+    with rt.sessions.begin() as session:
+        row = session.get(OperationRow, operation_id)
+        if row is not None:
+            row.status = SUCCEEDED if status_code < 300 else FAILED
+            row.status_code, row.response, row.owner, row.lease_until = status_code, response, None, None
+
+
+def forget(rt: Runtime, operation_id: str) -> None:
+    """An operation that failed before any transaction was signed did nothing: its key may be used again."""
+    with rt.sessions.begin() as session:
+        for step in session.scalars(select(StepRow).where(StepRow.operation_id == operation_id)):
+            session.delete(step)
+        row = session.get(OperationRow, operation_id)
+        if row is not None:
+            session.delete(row)
+
+
+def release(rt: Runtime, operation_id: str) -> None:
+    """Leaves an open operation to the recovery loop now rather than when its lease lapses."""
+    with rt.sessions.begin() as session:
+        row = session.get(OperationRow, operation_id)
+        if row is not None and row.status == PENDING:
+            row.owner, row.lease_until = None, None
+
+
+def release_all(rt: Runtime) -> int:
+    """At the start of the one process a SQLite database has: whoever held a lease is gone."""
+    with rt.sessions.begin() as session:
+        return session.execute(
+            update(OperationRow).where(OperationRow.status == PENDING).values(owner=None, lease_until=None)
+        ).rowcount
+
+
+def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
+    """Pending operations nobody holds (no lease, or a lapsed one), each now leased to this worker."""
+    now = time.time()
+    with rt.sessions() as session:
+        candidates = session.scalars(
+            select(OperationRow.id)
+            .where(
+                OperationRow.status == PENDING,
+                or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
+            )
+            .order_by(OperationRow.created_at)
+            .limit(limit)
+        ).all()
+    taken = []
+    for operation_id in candidates:
+        with rt.sessions.begin() as session:  # one worker wins each: the update sees the lease it checked
+            won = session.execute(
+                update(OperationRow)
+                .where(
+                    OperationRow.id == operation_id,
+                    OperationRow.status == PENDING,
+                    or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
+                )
+                .values(owner=rt.worker_id, lease_until=now + LEASE_SECONDS)
+            ).rowcount
+            if won:
+                taken.append(session.get(OperationRow, operation_id))
+    return [row for row in taken if row is not None]
+
+
+def load(rt: Runtime, operation_id: str) -> OperationRow | None:
+    with rt.sessions() as session:
+        return session.get(OperationRow, operation_id)
+
+
+def out(rt: Runtime, row: OperationRow) -> OperationOut:
+    with rt.sessions() as session:
+        steps = session.scalars(
+            select(StepRow).where(StepRow.operation_id == row.id, StepRow.kind == "tx").order_by(StepRow.seq)
+        ).all()
+    return OperationOut(
+        id=row.id,
+        status=row.status,
+        route=row.route,
+        transactions=[TransactionOut(tx_hash=s.tx_hash or "", nonce=s.nonce or 0, status=s.status) for s in steps],
+        status_code=row.status_code,
+        response=row.response,
+    )
+
+
+def get(rt: Runtime, party: Party, operation_id: str) -> OperationOut:
+    """An operation of the caller's (another party's answers 404)."""
+    row = load(rt, operation_id)
+    if row is None or row.party != party.address:
+        raise NotFound("operation", operation_id)
+    return out(rt, row)
