@@ -158,6 +158,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigurationError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    if args.workers > 1:
+        _check_workers(settings)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     service = Runtime.open(settings)
     where = "a fresh embedded chain" if service.embedded else settings.rpc_url
@@ -171,8 +173,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         else:
             print(f"platform API key (shown once): {service.admin_key}")
     print(f"API on http://{args.host}:{args.port}/v1, docs at http://{args.host}:{args.port}/docs", flush=True)
-    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    if args.workers == 1:
+        uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+        return 0
+    service.close()  # migrated and bootstrapped: each worker opens its own, from the same settings
+    os.environ.update({f"SCF_{k.upper()}": str(v) for k, v in overrides.items()})
+    factory = "scf_ledger.api.asgi:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=args.workers, host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _check_workers(settings: Any) -> None:
+    from scf_ledger.store.db import database_url
+
+    if settings.rpc_url is None:
+        raise ConfigurationError("--workers needs --rpc-url: an embedded chain lives in one process")
+    if not database_url(settings.db_url).startswith("postgresql"):
+        raise ConfigurationError("--workers needs PostgreSQL (--db-url postgresql://…): SQLite serves one process")
 
 
 def _api_call(args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
@@ -318,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--private-key-file", help="the platform's signing key on a real node (or SCF_DEPLOYER_KEY)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL and a node only)")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("parties", help="manage parties through a running `scf serve`")

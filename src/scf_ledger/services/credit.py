@@ -77,10 +77,16 @@ def restore_expired_freezes(rt: Runtime) -> int:
     if not due:
         return 0
     now = rt.chain.now()  # the node is asked only when a freeze is pending
+    ended = [(d, o) for d, o in due if d.freeze_until <= now]  # type: ignore[operator]
+    if not ended:
+        return 0
+    with rt.job("restore-freezes"):
+        return _restore(rt, ended)
+
+
+def _restore(rt: Runtime, ended: list[tuple[RiskDecisionRow, CreditOrderRow]]) -> int:
     restored = 0
-    for decision, order in due:
-        if decision.freeze_until > now:  # type: ignore[operator]
-            continue
+    for decision, order in ended:
         restore_to = decision.restore_limit or 0
         if rt.gw.registry.participant(order.buyer).credit_limit < restore_to:  # still lowered: set it back
             rt.gw.registry.set_credit_limit(rt.platform, order.buyer, restore_to, "RESTORE")

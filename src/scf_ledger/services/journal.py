@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.errors import ChainError
@@ -67,6 +68,14 @@ class Journal:
         return bytes.fromhex(step.raw[2:]), bytes.fromhex(step.tx_hash[2:])
 
     def record_transaction(
+        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
+    ) -> tuple[bytes, bytes]:
+        try:
+            return self._record_transaction(signer, name, sign)
+        except IntegrityError:  # another worker created the signer's nonce row first: allocate from it
+            return self._record_transaction(signer, name, sign)
+
+    def _record_transaction(
         self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
     ) -> tuple[bytes, bytes]:
         with self.sessions.begin() as session:

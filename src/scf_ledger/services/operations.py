@@ -122,6 +122,7 @@ def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
             select(OperationRow.id)
             .where(
                 OperationRow.status == PENDING,
+                OperationRow.route.not_like("JOB %"),  # a background job is run again by its own loop
                 or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
             )
             .order_by(OperationRow.created_at)

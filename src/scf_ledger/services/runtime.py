@@ -14,7 +14,8 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,11 @@ from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.services import credit
 from scf_ledger.services.errors import Conflict
+from scf_ledger.services.journal import Journal, active
 from scf_ledger.services.keystore import Keystore
-from scf_ledger.store.db import database_url, make_engine, session_factory, upgrade
+from scf_ledger.store.db import Leadership, database_url, make_engine, session_factory, startup_lock, upgrade
 from scf_ledger.store.indexer import Indexer
-from scf_ledger.store.models import ApiKeyRow, ChainMeta, PartyRow
+from scf_ledger.store.models import ApiKeyRow, ChainMeta, OperationRow, PartyRow
 
 log = logging.getLogger("scf_ledger.services")
 
@@ -97,6 +99,7 @@ class Runtime:
         self.db_url = db_url
         self.engine = make_engine(db_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.leadership = Leadership(self.engine)
         self.indexer = Indexer(
             chain.w3,
             chain.deployment,
@@ -127,10 +130,11 @@ class Runtime:
             chain = ScfChain(w3, Deployment.read(Path(settings.deployment)))
             default_db = "sqlite:///scf-ledger.sqlite"
         db_url = database_url(settings.db_url) if settings.db_url else default_db  # postgresql:// means psycopg 3
-        upgrade(db_url)
         rt = cls(settings, chain, platform, db_url)
-        rt.indexer.ensure_chain()  # refuses a database recorded for another chain
-        rt.admin_key = rt._bootstrap_platform()
+        with startup_lock(rt.engine):  # workers started at the same moment on a fresh database take turns
+            upgrade(db_url)
+            rt.indexer.ensure_chain()  # refuses a database recorded for another chain
+            rt.admin_key = rt._bootstrap_platform()
         rt.sync()
         return rt
 
@@ -142,10 +146,14 @@ class Runtime:
     # INDEXING
 
     def start_background_indexing(self) -> None:
+        """The indexer and the end of freezes, every `index_interval`, in the worker that leads (one per
+        database; another takes over when it dies). Every worker still indexes through its own writes."""
+
         def loop() -> None:
             while not self._stop.wait(self.settings.index_interval):
                 try:
-                    self.sync()
+                    if self.leadership.held():
+                        self.sync()
                 except Exception as exc:  # logged and retried at the next tick
                     log.warning("background indexing failed: %s: %s", type(exc).__name__, exc)
 
@@ -156,6 +164,7 @@ class Runtime:
         self._stop.set()
         if self._poller:
             self._poller.join(timeout=5)
+        self.leadership.release()
         self.engine.dispose()
 
     def sync(self) -> None:
@@ -174,6 +183,34 @@ class Runtime:
         with self._sync_lock:
             self.indexer.sync_through(number, block_hash)
         self.clock.forget()
+
+    @contextmanager
+    def job(self, name: str) -> Iterator[None]:
+        """A background job's writes as an operation of the platform's, so that its transactions take their
+        nonces from the database like every request's (a nonce counted apart would collide with theirs)."""
+        operation_id = "op_" + secrets.token_hex(8)
+        with self.sessions.begin() as session:
+            session.add(
+                OperationRow(
+                    id=operation_id,
+                    party=self.platform.address,
+                    route=f"JOB {name}",
+                    request_digest="",
+                    request={"method": "JOB", "path": name, "query": "", "body": ""},
+                    status="pending",
+                    owner=self.worker_id,
+                )
+            )
+        status = "failed"
+        try:
+            with active(Journal(self.sessions, operation_id, self.chain.next_nonce)):
+                yield
+            status = "succeeded"
+        finally:
+            with self.sessions.begin() as session:
+                row = session.get(OperationRow, operation_id)
+                if row is not None:
+                    row.status, row.owner = status, None
 
     def indexed_block(self) -> int:
         with self.sessions() as session:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.errors import ConfigurationError
@@ -45,6 +47,60 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
+
+
+# PostgreSQL advisory lock keys (any two distinct 64-bit numbers of ours).
+STARTUP_LOCK = 0x5CF_1ED6E7_0001  # migrations, chain binding and bootstrap: one starting worker at a time
+INDEXER_LOCK = 0x5CF_1ED6E7_0002  # the background indexer: one leader among the workers
+
+
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serializes the start of workers on one PostgreSQL database (N processes started at the same moment on
+    a fresh database would race to create its tables and its platform party). SQLite has one process."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+            connection.commit()
+
+
+class Leadership:
+    """Whether this worker leads the background indexer: it holds a session-level advisory lock on a connection
+    of its own, released by PostgreSQL if the worker dies, so another takes over at its next try. On SQLite the
+    one process always leads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def held(self) -> bool:
+        if self._engine.dialect.name != "postgresql":
+            return True
+        try:
+            if self._connection is None:
+                self._connection = self._engine.connect()
+                won = self._connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": INDEXER_LOCK})
+                self._connection.commit()
+                if not won.scalar():
+                    self.release()
+                    return False
+            self._connection.execute(text("SELECT 1"))  # still connected, so still holding the lock
+            return True
+        except Exception:  # the connection broke: the lock went with it
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

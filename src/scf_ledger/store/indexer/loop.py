@@ -21,7 +21,7 @@ from scf_ledger.store.indexer.decoding import EventLayout
 from scf_ledger.store.indexer.projection import DecodedEvent
 from scf_ledger.store.indexer.reorg import find_fork, roll_back
 from scf_ledger.store.indexer.sources import ChainSource, IndexerError, LogEntry
-from scf_ledger.store.indexer.writer import Blocks, write_batch
+from scf_ledger.store.indexer.writer import Blocks, CheckpointMoved, write_batch
 from scf_ledger.store.models import ChainEvent, ChainMeta
 
 log = logging.getLogger("scf_ledger.indexer")
@@ -141,8 +141,12 @@ class Indexer:
         logs = self.source.logs(start, end)
         self._add_log_blocks(logs, blocks)
         events = [self._decode(entry, blocks) for entry in logs]
-        with self.sessions.begin() as session:
-            written = write_batch(session, self.chain_id, start, end, blocks, events, self._pause)
+        try:
+            with self.sessions.begin() as session:
+                written = write_batch(session, self.chain_id, start, end, blocks, events, self._pause)
+        except CheckpointMoved:  # another worker wrote this batch: go on from where it got
+            self.indexed_through = self.last_indexed()
+            return 0
         self.indexed_through = end
         self.stats.batches += 1
         self.stats.blocks += end - start + 1

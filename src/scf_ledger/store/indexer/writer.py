@@ -16,15 +16,19 @@ from scf_ledger.store.models import ChainEvent, ChainMeta, IndexedBlock
 Blocks = dict[int, tuple[str, int | None]]  # number -> (hash, timestamp if read)
 
 
+class CheckpointMoved(IndexerError):
+    """Raised when another worker indexed the batch first: nothing is written, the caller reads on from there."""
+
+
 def write_batch(
     session: Session, chain_id: int, start: int, end: int, blocks: Blocks, events: list[DecodedEvent], pause: float
 ) -> int:
     """Stores blocks [start, end] and their events in `session` (a transaction of the caller's); returns how
     many events were new. `pause` (a test hook) widens the window in which a kill lands mid-batch."""
     session.autoflush = False  # the projection keeps its own per-batch cache of rows
-    meta = session.get(ChainMeta, 1)
+    meta = session.get(ChainMeta, 1, with_for_update=True)  # workers indexing at once take turns here
     if meta is None or meta.last_block != start - 1:
-        raise IndexerError(f"checkpoint moved under the indexer (expected {start - 1})")
+        raise CheckpointMoved(f"checkpoint moved under the indexer (expected {start - 1})")
     known = set(
         session.execute(
             select(ChainEvent.tx_hash, ChainEvent.log_index).where(
