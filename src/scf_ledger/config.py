@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     confirmations: int = 0
     index_interval: float = 1.0
     private_key_file: str | None = None  # the platform's key on a real node
+    lease_seconds: float = Field(default=60.0, gt=0)  # a worker owns an operation it runs this long at most
 
     @model_validator(mode="after")
     def _no_default_secret_outside_local(self) -> Settings:

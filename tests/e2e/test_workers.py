@@ -4,6 +4,8 @@ each done once on-chain, no nonce used twice, and the read model equal to the ch
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,3 +73,78 @@ def test_three_workers_share_a_signer(postgres: PostgresCluster, tmp_path: Path)
                 process.terminate()
             errors = [process.communicate(timeout=30)[1] for process in started]
         assert not any("Traceback" in e for e in errors), "\n".join(errors)
+
+
+BURST = 200
+
+
+def test_a_worker_killed_mid_burst_loses_nothing(postgres: PostgresCluster, tmp_path: Path) -> None:
+    """`--workers 4`, 200 keyed writes signed by the one platform key every worker shares, one worker SIGKILLed
+    mid-burst; clients retry with the same key (as a gateway would) and follow 202s. Every write ends once."""
+    db_url = postgres.new_database()
+    with AnvilNode.start() as node:
+        w3 = connect(node.url)
+        chain = ScfChain.deploy_new(w3, deployer_account(w3, None))
+        deployment, key_file = tmp_path / "deployment.json", tmp_path / "admin.key"
+        chain.deployment.write(deployment)
+        port = free_port()
+        args = ["serve", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url]
+        args += ["--admin-key-file", str(key_file), "--port", str(port), "--workers", "4"]
+        env = {**os.environ, "SCF_LEASE_SECONDS": "3"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "scf_ledger.cli.main", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base)
+            admin = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
+            http = httpx.Client(base_url=base, timeout=120)
+            to = [
+                http.post("/v1/participants", json={"kind": "supplier", "name": f"s{i}"}, headers=admin).json()
+                for i in range(2)
+            ]
+            minted_before = len(chain.token.events.Transfer().get_logs(from_block=0))
+            workers = _children(server.pid)
+            assert len(workers) == 4
+
+            def write(i: int) -> int:
+                body = {"to": to[i % 2]["address"], "amount": str(i + 1)}
+                return _until_done(base, "/v1/cash", body, admin, f"burst-{i}")
+
+            with ThreadPoolExecutor(16) as pool:
+                pending = [pool.submit(write, i) for i in range(BURST)]
+                time.sleep(1.5)
+                os.kill(workers[1], signal.SIGKILL)  # mid-burst
+                statuses = [p.result() for p in pending]
+            assert statuses == [201] * BURST
+            assert len(chain.token.events.Transfer().get_logs(from_block=0)) == minted_before + BURST  # each once
+            paid = sum(chain.token.functions.balanceOf(s["address"]).call() for s in to)
+            assert paid == BURST * (BURST + 1) // 2
+            time.sleep(2)
+            result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
+            assert result.returncode == 0, result.stdout + result.stderr
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes of a uvicorn supervisor (not multiprocessing's resource tracker)."""
+    listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in listed if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+
+
+def _until_done(base: str, path: str, body: dict[str, str], headers: dict[str, str], key: str) -> int:
+    """Posts until the write has its answer: a connection cut by the kill is retried with the same key, and a
+    202 is followed to its operation's end."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.post(base + path, json=body, headers={**headers, "Idempotency-Key": key}, timeout=60)
+        except httpx.TransportError:
+            time.sleep(0.3)
+            continue
+        if answer.status_code != 202:
+            return answer.status_code
+        time.sleep(0.3)
+    raise AssertionError(f"{key} did not end in 120 s")

@@ -20,7 +20,6 @@ from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.models import OperationRow, StepRow
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
-LEASE_SECONDS = 60.0  # how long a worker owns an operation it runs before another may take it over
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: 
         request=request.as_json(),
         status=PENDING,
         owner=rt.worker_id,
-        lease_until=time.time() + LEASE_SECONDS,
+        lease_until=time.time() + rt.settings.lease_seconds,
     )
     try:
         with rt.sessions.begin() as session:
@@ -138,7 +137,7 @@ def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
                     OperationRow.status == PENDING,
                     or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
                 )
-                .values(owner=rt.worker_id, lease_until=now + LEASE_SECONDS)
+                .values(owner=rt.worker_id, lease_until=now + rt.settings.lease_seconds)
             ).rowcount
             if won:
                 taken.append(session.get(OperationRow, operation_id))
