@@ -58,14 +58,14 @@ def stored(row: OperationRow) -> JSONResponse:
     return JSONResponse(row.response, status_code=row.status_code or 200, headers={"Idempotent-Replay": "true"})
 
 
-async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party] | Response | None:
+async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party, bool] | Response | None:
     """The operation this request runs (new, or resumed by the recovery loop), or the answer for a key used
     before, or None when there is no caller (the handler answers 401)."""
     resumed = request.scope.get(RESUME)
     if resumed is not None:
         row = await run_in_threadpool(operations.load, rt, resumed)
         party = await run_in_threadpool(rt.party_of_address, row.party) if row else None
-        return (row, party) if row is not None and party is not None else None
+        return (row, party, False) if row is not None and party is not None else None
     api_key = bearer_key(request.headers.get("Authorization"))
     party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None
     if party is None:
@@ -78,7 +78,7 @@ async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party
     digest = request_digest(asked.route, _canonical(body))
     row, created = await run_in_threadpool(operations.begin, rt, party, key, asked, digest)
     if created:
-        return row, party
+        return row, party, True
     return accepted(rt, row) if row.status == operations.PENDING else stored(row)
 
 
@@ -88,7 +88,7 @@ async def _settle(request: Request, rt: Runtime, row: OperationRow, journal: Jou
     known = await handle_known(request, exc)
     if known is not None:
         if journal.broadcast:
-            await run_in_threadpool(operations.finish, rt, row.id, known.status_code, json.loads(bytes(known.body)))
+            await run_in_threadpool(operations.finish, rt, journal, known.status_code, json.loads(bytes(known.body)))
         else:
             await run_in_threadpool(operations.forget, rt, row.id)
         return known
@@ -117,16 +117,16 @@ class IdempotentRoute(APIRoute):
             found = await _operation(request, rt)
             if found is None or isinstance(found, Response):
                 return found if found is not None else await handler(request)
-            row, party = found
+            row, party, new = found
             request.state.party = party  # authenticated once: `current_party` takes it from here
-            journal = await run_in_threadpool(operations.journal, rt, row.id)
+            journal = await run_in_threadpool(lambda: operations.journal(rt, row.id, new=new))
             try:
                 with active(journal):
                     response = await handler(request)
             except Exception as exc:
                 return await _settle(request, rt, row, journal, exc)
             body = json.loads(bytes(response.body)) if response.body else None
-            await run_in_threadpool(operations.finish, rt, row.id, response.status_code, body)
+            await run_in_threadpool(operations.finish, rt, journal, response.status_code, body)
             return response
 
         return durably

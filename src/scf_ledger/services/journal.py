@@ -31,12 +31,23 @@ class JournalMismatch(ChainError):
 class Journal:
     """Implements the sender's StepLog for one operation, and records value steps."""
 
-    def __init__(self, sessions: sessionmaker[Session], operation_id: str, node_nonce: Callable[[str], int]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        operation_id: str,
+        node_nonce: Callable[[str], int],
+        *,
+        new: bool = False,
+    ) -> None:
         self.sessions, self.operation_id, self._node_nonce = sessions, operation_id, node_nonce
-        with sessions() as session:
-            self._steps = list(
-                session.scalars(select(StepRow).where(StepRow.operation_id == operation_id).order_by(StepRow.seq))
-            )
+        self._steps: list[StepRow] = []
+        if not new:  # run again: its steps so far
+            with sessions() as session:
+                query = select(StepRow).where(StepRow.operation_id == operation_id).order_by(StepRow.seq)
+                self._steps = list(session.scalars(query))
+        # Value steps and receipts are written with the next transaction step or the end of the operation, the
+        # first moments they matter: until bytes leave, running again from nothing is as good.
+        self._unsaved: list[StepRow] = []
         self._seq = 0
 
     @property
@@ -86,6 +97,7 @@ class Journal:
             nonce = row.next_nonce
             raw, tx_hash = sign(nonce)
             row.next_nonce = nonce + 1
+            self.save(session)
             step = StepRow(
                 operation_id=self.operation_id,
                 seq=self._seq,
@@ -98,6 +110,7 @@ class Journal:
                 status="signed",
             )
             session.add(step)
+        self.saved()
         self._steps.append(step)
         self._seq += 1
         return raw, tx_hash
@@ -123,13 +136,19 @@ class Journal:
 
     def mined(self, tx_hash: bytes, succeeded: bool) -> None:
         hex_hash = "0x" + tx_hash.hex()
-        with self.sessions.begin() as session:
-            for step in self._steps:
-                if step.tx_hash == hex_hash and step.status == "signed":
-                    step.status = "mined" if succeeded else "reverted"
-                    stored = session.get(StepRow, (self.operation_id, step.seq))
-                    if stored is not None:
-                        stored.status = step.status
+        for step in self._steps:
+            if step.tx_hash == hex_hash and step.status == "signed":
+                step.status = "mined" if succeeded else "reverted"
+                self._unsaved.append(step)
+
+    def save(self, session: Session) -> None:
+        """Writes what is not written yet (value steps, receipts' statuses) in the caller's transaction; call
+        `saved` once it committed."""
+        for step in self._unsaved:
+            session.merge(step)
+
+    def saved(self) -> None:
+        self._unsaved.clear()
 
     # INTERNALS
 
@@ -146,9 +165,8 @@ class Journal:
 
     def _append(self, step: StepRow) -> None:
         step.operation_id, step.seq = self.operation_id, self._seq
-        with self.sessions.begin() as session:
-            session.add(step)
         self._steps.append(step)
+        self._unsaved.append(step)
         self._seq += 1
 
     def _forget_last(self) -> StepRow | None:

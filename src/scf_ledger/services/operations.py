@@ -74,17 +74,20 @@ def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: 
     return existing, False
 
 
-def journal(rt: Runtime, operation_id: str) -> Journal:
-    return Journal(rt.sessions, operation_id, rt.chain.next_nonce)
+def journal(rt: Runtime, operation_id: str, *, new: bool) -> Journal:
+    return Journal(rt.sessions, operation_id, rt.chain.next_nonce, new=new)
 
 
-def finish(rt: Runtime, operation_id: str, status_code: int, response: Any) -> None:
-    """Records the answer: `succeeded` for a 2xx, `failed` otherwise; the lease ends."""
+def finish(rt: Runtime, journal: Journal, status_code: int, response: Any) -> None:
+    """Records the answer with the steps not written yet: `succeeded` for a 2xx, `failed` otherwise; the lease
+    ends."""
     with rt.sessions.begin() as session:
-        row = session.get(OperationRow, operation_id)
+        journal.save(session)
+        row = session.get(OperationRow, journal.operation_id)
         if row is not None:
             row.status = SUCCEEDED if status_code < 300 else FAILED
             row.status_code, row.response, row.owner, row.lease_until = status_code, response, None, None
+    journal.saved()
 
 
 def forget(rt: Runtime, operation_id: str) -> None:

@@ -201,16 +201,18 @@ class Runtime:
                     owner=self.worker_id,
                 )
             )
-        status = "failed"
+        status, journal = "failed", Journal(self.sessions, operation_id, self.chain.next_nonce, new=True)
         try:
-            with active(Journal(self.sessions, operation_id, self.chain.next_nonce)):
+            with active(journal):
                 yield
             status = "succeeded"
         finally:
             with self.sessions.begin() as session:
+                journal.save(session)
                 row = session.get(OperationRow, operation_id)
                 if row is not None:
                     row.status, row.owner = status, None
+            journal.saved()
 
     def indexed_block(self) -> int:
         with self.sessions() as session:
