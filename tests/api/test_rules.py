@@ -192,3 +192,24 @@ def test_another_partys_operation_answers_404(api: Api) -> None:
     assert_problem(api.call("GET", f"/v1/operations/{operation_id}", "gate"), 404, "no operation")
     assert_problem(api.call("GET", "/v1/operations/op_nope", "platform"), 404)
     assert_problem(api.call("GET", "/v1/operations/nope", "platform"), 422)
+
+
+def test_an_internal_error_after_a_transaction_ends_the_operation_and_is_never_redone(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt, key = api.service, {"Idempotency-Key": secrets.token_hex(8)}
+    body = {"to": api.addresses["bank"], "amount": "9"}
+    before = rt.gw.token.balance_of(api.addresses["bank"])
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("after the mint")
+
+    monkeypatch.setattr(rt.gw.token, "balance_of", broken)  # read after the mint, for the answer
+    first = api.call("POST", "/v1/cash", "platform", body, **key)
+    assert first.status_code == 500 and "after the mint" not in first.text
+    monkeypatch.undo()
+    again = api.call("POST", "/v1/cash", "platform", body, **key)
+    assert again.status_code == 500 and again.headers["Idempotent-Replay"] == "true"
+    assert rt.gw.token.balance_of(api.addresses["bank"]) == before + 9  # minted once
+    operation = api.ok("GET", f"/v1/operations/{first.json()['operation']}", "platform")
+    assert operation["status"] == "failed" and len(operation["transactions"]) == 1

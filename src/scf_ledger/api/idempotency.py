@@ -25,7 +25,8 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from scf_ledger.api.deps import MAX_IDEMPOTENCY_KEY, bearer_key, idempotency_key
-from scf_ledger.api.problems import Problem, handle_known
+from scf_ledger.api.problems import Problem, handle_known, problem_response
+from scf_ledger.chain.errors import OutcomeUnknown, TransactionTimeout
 from scf_ledger.services import operations
 from scf_ledger.services.journal import Journal, active
 from scf_ledger.services.runtime import Party, Runtime
@@ -33,6 +34,8 @@ from scf_ledger.store.models import OperationRow
 
 log = logging.getLogger("scf_ledger.api")
 
+# After a transaction was signed, these leave its fate open: the operation stays pending and is run again.
+OPEN_OUTCOMES = (OutcomeUnknown, TransactionTimeout, OSError)
 RESUME = "scf.resume_operation"  # ASGI scope key set by the recovery loop only (no client can set it)
 
 
@@ -95,6 +98,12 @@ async def _settle(request: Request, rt: Runtime, row: OperationRow, journal: Jou
     if not journal.broadcast:
         await run_in_threadpool(operations.forget, rt, row.id)
         raise exc
+    if not isinstance(exc, OPEN_OUTCOMES):  # not about the node's answer: running it again would end the same
+        log.error("operation %s failed", row.id, exc_info=exc)
+        detail = f"internal error; quote operation {row.id} when you report it"
+        failed = problem_response(500, "Internal error", detail, "internal-error", operation=row.id)
+        await run_in_threadpool(operations.finish, rt, journal, 500, json.loads(bytes(failed.body)))
+        return failed
     log.warning("operation %s is open after %s: %s", row.id, type(exc).__name__, exc)
     await run_in_threadpool(operations.release, rt, row.id)
     return accepted(rt, await run_in_threadpool(operations.load, rt, row.id) or row)
