@@ -41,7 +41,8 @@ def world(node: AnvilNode, tmp_path: Path) -> Iterator[tuple[Api, FaultyProxy]]:
     service = Runtime.open(settings)
     with TestClient(create_app(service, background_indexing=False)) as client:
         api = Api(client, service, {"platform": service.admin_key or ""}, {"platform": service.platform.address})
-        for name, kind in [("gate", "gateway"), ("tier1", "supplier"), ("tier2", "supplier"), ("buyer", "obligor")]:
+        parties = [("gate", "gateway"), ("tier1", "supplier"), ("tier2", "supplier"), ("bank", "financier")]
+        for name, kind in [*parties, ("buyer", "obligor")]:
             api.register(name, kind)
         yield api, proxy
     proxy.close()
@@ -66,20 +67,39 @@ def _events(api: Api, contract: str, name: str) -> int:
     return len(gateway.contract.events[name]().get_logs(from_block=0))
 
 
+def _offer(api: Api, receivable: str) -> str:
+    api.ok("POST", "/v1/cash", "platform", {"to": api.addresses["bank"], "amount": str(100 * UNIT)})
+    expiry = str(api.service.chain.now() + 86_400)
+    body = {"receivable_id": receivable, "rate_bps": 500, "max_units": str(10 * UNIT), "expiry": expiry}
+    return api.ok("POST", "/v1/offers", "bank", body)["id"]
+
+
+# Each write route: who sends it, its path and body (made before the fault), and the event that counts it.
 WRITES = {
-    # route: (who, body given the receivable, the contract and event that count the write)
     "repayment": (
         "gate",
-        lambda r, a: ("/v1/repayments", {"receivable_id": r, "amount": str(10 * UNIT)}),
-        "ledger",
-        "Repayment",
+        lambda api, r: ("/v1/repayments", {"receivable_id": r, "amount": str(10 * UNIT)}),
+        ("ledger", "Repayment"),
     ),
-    "cash": ("platform", lambda r, a: ("/v1/cash", {"to": a["tier1"], "amount": "7"}), "token", "Transfer"),
+    "cash": (
+        "platform",
+        lambda api, r: ("/v1/cash", {"to": api.addresses["tier1"], "amount": "7"}),
+        ("token", "Transfer"),
+    ),
     "transfer": (
         "tier1",
-        lambda r, a: (f"/v1/receivables/{r}/transfers", {"to": a["tier2"], "units": str(UNIT)}),
-        "ledger",
-        "TransferSingle",
+        lambda api, r: (f"/v1/receivables/{r}/transfers", {"to": api.addresses["tier2"], "units": str(UNIT)}),
+        ("ledger", "TransferSingle"),
+    ),
+    "financing": (
+        "tier1",
+        lambda api, r: ("/v1/financing-requests", {"offer_id": _offer(api, r), "units": str(UNIT)}),
+        ("market", "OfferAccepted"),
+    ),
+    "registration": (  # four transactions: registration, gas, two approvals
+        "platform",
+        lambda api, r: ("/v1/participants", {"kind": "financier", "name": "late"}),
+        ("registry", "ParticipantRegistered"),
     ),
 }
 
@@ -88,8 +108,8 @@ WRITES = {
 def test_a_lost_answer_is_an_operation_done_once(world: tuple[Api, FaultyProxy], write: str) -> None:
     api, proxy = world
     receivable = _receivable(api)
-    who, request, contract, event = WRITES[write]
-    path, body = request(receivable, api.addresses)
+    who, request, (contract, event) = WRITES[write]
+    path, body = request(api, receivable)
     before, cash_before = _events(api, contract, event), _events(api, "token", "Transfer")
     key = {"Idempotency-Key": secrets.token_hex(8)}
 
@@ -112,3 +132,18 @@ def test_a_lost_answer_is_an_operation_done_once(world: tuple[Api, FaultyProxy],
     if write == "repayment":  # and the cash it collected minted once: the mint, and the ledger pulling it
         assert _events(api, "token", "Transfer") == cash_before + 2
     assert asyncio.run(resume_pending(api.client.app)) == 0  # nothing left pending
+
+
+def test_a_node_down_before_anything_was_signed_is_a_503_and_the_key_stays_free(
+    world: tuple[Api, FaultyProxy],
+) -> None:
+    api, proxy = world
+    body, key = {"to": api.addresses["tier1"], "amount": "5"}, {"Idempotency-Key": secrets.token_hex(8)}
+    before = _events(api, "token", "Transfer")
+    proxy.down_for(3_600)
+    refused = api.call("POST", "/v1/cash", "platform", body, **key)
+    assert refused.status_code == 503 and "nothing was done" in refused.json()["detail"]
+    proxy.heal()
+    assert _events(api, "token", "Transfer") == before
+    assert api.call("POST", "/v1/cash", "platform", body, **key).status_code == 201  # the same key, now done
+    assert _events(api, "token", "Transfer") == before + 1
