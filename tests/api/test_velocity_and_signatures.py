@@ -12,7 +12,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from fastapi.testclient import TestClient
 
-from scf_ledger.api.idempotency import request_digest
+from scf_ledger.api.durable import request_digest
 from scf_ledger.api.main import create_app
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import time_travel

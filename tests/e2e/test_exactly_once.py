@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from scf_ledger.api.idempotency import resume_pending
+from scf_ledger.api.durable import resume_pending
 from scf_ledger.api.main import create_app
 from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.client import ScfChain

@@ -38,7 +38,7 @@ bearer = HTTPBearer(scheme_name="bearer", description="the party's API key", aut
 async def current_party(
     rt: RuntimeDep, request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Party:
-    known: Party | None = getattr(request.state, "party", None)  # looked up already by IdempotentRoute
+    known: Party | None = getattr(request.state, "party", None)  # looked up already by DurableRoute
     if known is not None:
         return known
     key = credentials.credentials if credentials is not None else None
@@ -81,5 +81,5 @@ async def idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    """Documents the header on every POST; `IdempotentRoute` reads and enforces it."""
+    """Documents the header on every POST; `DurableRoute` reads and enforces it."""
     return key

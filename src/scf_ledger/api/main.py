@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from scf_ledger.api import openapi, problems
-from scf_ledger.api.idempotency import resume_pending
+from scf_ledger.api.durable import resume_pending
 from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
 from scf_ledger.api.routes import (
     market,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from scf_ledger.api.deps import FinancierDep, PartyDep, RuntimeDep
-from scf_ledger.api.idempotency import IdempotentRoute
+from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import financing
 from scf_ledger.services.models import (
     FinancingCreate,
@@ -21,7 +21,7 @@ from scf_ledger.services.models import (
 from scf_ledger.services.types import OFFER_ID_PATTERN, AmountIn, TokenIdIn
 
 OfferId = Annotated[str, Path(pattern=OFFER_ID_PATTERN, description="`financier-nonce`")]
-router = APIRouter(tags=["financing"], route_class=IdempotentRoute)
+router = APIRouter(tags=["financing"], route_class=DurableRoute)
 
 
 @router.post("/offers", status_code=201, response_model=OfferOut)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from scf_ledger.api.deps import GatewayDep, PartyDep, RuntimeDep
-from scf_ledger.api.idempotency import IdempotentRoute
+from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import orders
 from scf_ledger.services.models import ConfirmedOrderOut, ConfirmOrder, OrderCreate, OrderOut, TypedDataOut
 
-router = APIRouter(prefix="/orders", tags=["orders"], route_class=IdempotentRoute)
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=DurableRoute)
 
 
 @router.post("", status_code=201, response_model=OrderOut)

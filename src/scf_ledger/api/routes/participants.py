@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from scf_ledger.api.deps import PartyDep, PlatformDep, RuntimeDep
-from scf_ledger.api.idempotency import IdempotentRoute
+from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import parties
 from scf_ledger.services.models import (
     CashCreate,
@@ -16,7 +16,7 @@ from scf_ledger.services.models import (
     ParticipantsOut,
 )
 
-router = APIRouter(tags=["participants"], route_class=IdempotentRoute)
+router = APIRouter(tags=["participants"], route_class=DurableRoute)
 
 
 @router.post("/participants", status_code=201, response_model=ParticipantCreated)

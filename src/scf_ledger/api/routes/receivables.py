@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from scf_ledger.api.deps import PartyDep, RuntimeDep
-from scf_ledger.api.idempotency import IdempotentRoute
+from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import receivables
 from scf_ledger.services.models import (
     LineageOut,
@@ -20,7 +20,7 @@ from scf_ledger.services.models import (
 from scf_ledger.services.types import TokenIdIn
 
 TokenIdPath = Annotated[TokenIdIn, Path(description="a receivable's token id")]
-router = APIRouter(prefix="/receivables", tags=["receivables"], route_class=IdempotentRoute)
+router = APIRouter(prefix="/receivables", tags=["receivables"], route_class=DurableRoute)
 
 
 @router.get("", response_model=ReceivablesPage)

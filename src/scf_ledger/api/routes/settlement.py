@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from scf_ledger.api.deps import GatewayDep, PartyDep, PlatformDep, RuntimeDep
-from scf_ledger.api.idempotency import IdempotentRoute
+from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import credit, settlement
 from scf_ledger.services.models import ClaimsOut, CreditOut, LimitOut, LimitUpdate, RepaymentCreate, RepaymentOut
 from scf_ledger.services.types import Address
 
-router = APIRouter(tags=["settlement"], route_class=IdempotentRoute)
+router = APIRouter(tags=["settlement"], route_class=DurableRoute)
 
 
 @router.post("/repayments", status_code=201, response_model=RepaymentOut)

@@ -9,7 +9,7 @@
   same key gets it as it stands, never new work. The recovery loop (`resume_pending`) runs it again: its
   recorded steps are replayed, its signed transactions broadcast again as they are, until it ends.
 
-Routers opt in with `APIRouter(route_class=IdempotentRoute)`."""
+Routers opt in with `APIRouter(route_class=DurableRoute)`."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ async def _settle(request: Request, rt: Runtime, row: OperationRow, journal: Jou
     return accepted(rt, await run_in_threadpool(operations.load, rt, row.id) or row)
 
 
-class IdempotentRoute(APIRoute):
+class DurableRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         dependencies = list(kwargs.get("dependencies") or [])
         if "POST" in (kwargs.get("methods") or ()) and all(d.dependency is not idempotency_key for d in dependencies):
