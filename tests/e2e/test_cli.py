@@ -54,3 +54,11 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = scf("fly")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_several_workers_need_a_node_and_postgresql() -> None:
+    embedded = scf("serve", "--workers", "2")
+    assert embedded.returncode == 1 and "--workers needs --rpc-url" in embedded.stderr
+    assert "Traceback" not in embedded.stderr
+    sqlite = scf("serve", "--workers", "2", "--rpc-url", "http://127.0.0.1:1", "--db-url", "sqlite:///x.sqlite")
+    assert sqlite.returncode == 1 and "needs PostgreSQL" in sqlite.stderr
