@@ -147,3 +147,17 @@ def test_a_node_down_before_anything_was_signed_is_a_503_and_the_key_stays_free(
     assert _events(api, "token", "Transfer") == before
     assert api.call("POST", "/v1/cash", "platform", body, **key).status_code == 201  # the same key, now done
     assert _events(api, "token", "Transfer") == before + 1
+
+
+def test_no_receipt_in_time_is_an_operation_finished_later(world: tuple[Api, FaultyProxy]) -> None:
+    api, proxy = world
+    api.service.chain.sender.receipt_timeout = 1.0
+    body, key = {"to": api.addresses["tier1"], "amount": "3"}, {"Idempotency-Key": secrets.token_hex(8)}
+    before = _events(api, "token", "Transfer")
+    proxy.hide_receipts()
+    first = api.call("POST", "/v1/cash", "platform", body, **key)
+    assert first.status_code == 202, first.text  # mined, but no receipt came in time: not "nothing was done"
+    proxy.heal()
+    assert asyncio.run(resume_pending(api.client.app)) == 1
+    assert api.call("POST", "/v1/cash", "platform", body, **key).status_code == 201
+    assert _events(api, "token", "Transfer") == before + 1

@@ -18,6 +18,7 @@ class FaultyProxy:
         self._lose: dict[str, float] = {}  # method -> seconds of silence after it was forwarded
         self._hold: dict[str, float] = {}  # method -> seconds its answer is held back
         self._down_until = 0.0
+        self._hiding_receipts = False
         self._lock = threading.Lock()
         self.forwarded: list[str] = []
         proxy = self
@@ -50,6 +51,11 @@ class FaultyProxy:
         with self._lock:
             self._hold[method] = seconds
 
+    def hide_receipts(self) -> None:
+        """Until healed, the node seems never to mine: every receipt asked for is not there (yet)."""
+        with self._lock:
+            self._hiding_receipts = True
+
     def down_for(self, seconds: float) -> None:
         with self._lock:
             self._down_until = time.monotonic() + seconds
@@ -58,6 +64,7 @@ class FaultyProxy:
         with self._lock:
             self._lose.clear()
             self._hold.clear()
+            self._hiding_receipts = False
             self._down_until = 0.0
 
     def close(self) -> None:
@@ -71,6 +78,8 @@ class FaultyProxy:
                 return 503, b'{"error": "unavailable"}'
             lost = next((self._lose.pop(m) for m in methods if m in self._lose), None)
             held = next((self._hold.pop(m) for m in methods if m in self._hold), 0.0)
+            if self._hiding_receipts and methods == ["eth_getTransactionReceipt"]:
+                return 200, json.dumps({"jsonrpc": "2.0", "id": calls["id"], "result": None}).encode()
         answer = httpx.post(self.upstream, content=body, headers={"Content-Type": "application/json"}, timeout=30)
         self.forwarded.extend(methods)
         time.sleep(held)
