@@ -10,7 +10,7 @@ import pytest
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.domain.constants import UNIT
 from tests.api.test_rules import assert_problem
-from tests.utils.api import Api, doc, order
+from tests.utils.api import Api, order, order_body
 
 
 @pytest.fixture
@@ -20,15 +20,10 @@ def receivable(api: Api) -> str:
 
 
 def _order_body(api: Api, principal: int, buyer: str = "buyer") -> dict:
-    return {
-        "buyer": api.addresses[buyer],
-        "supplier": api.addresses["tier1"],
-        "principal": str(principal),
-        "installments": 3,
-        "fee_bps": 0,
-        "document_hash": doc(),
-        "profile": {"age": 40, "monthly_income": str(4_000 * UNIT), "employment_months": 30},
-    }
+    body = order_body(api, buyer, principal, fee_bps=0)
+    body["profile"] = {"age": 40, "monthly_income": str(4_000 * UNIT), "employment_months": 30}
+    del body["login_hour"]
+    return body
 
 
 def _limit(api: Api, buyer: str = "buyer") -> int:

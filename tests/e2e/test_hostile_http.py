@@ -15,28 +15,15 @@ import pytest
 import uvicorn
 
 from scf_ledger.chain.anvil import free_port
-from tests.utils.served import ROOT, wait_healthy
+from tests.utils.served import ROOT, serving_embedded
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
-    port, key_file = free_port(), tmp_path_factory.mktemp("hostile") / "admin.key"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--port", str(port), "--admin-key-file", str(key_file)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base)
-        yield base, key_file.read_text().strip(), process
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    with serving_embedded(tmp_path_factory.mktemp("hostile") / "admin.key") as served:
+        yield served.base, served.admin_key, served.process
 
 
 def _problem(response: httpx.Response, status: int, word: str) -> None:

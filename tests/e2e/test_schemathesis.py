@@ -7,41 +7,31 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from scf_ledger.chain.anvil import free_port
-from tests.utils.served import ROOT, wait_healthy
+from tests.utils.served import ROOT, serving_embedded
 
 EXAMPLES = os.environ.get("SCF_SCHEMATHESIS_EXAMPLES", "8")
 ROLES = ["platform", "gateway", "supplier", "financier", "obligor"]
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    port, key_file = free_port(), tmp_path_factory.mktemp("st") / "admin.key"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--port", str(port), "--admin-key-file", str(key_file)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base)
-        keys = {"platform": key_file.read_text().strip()}
-        admin = {"Authorization": f"Bearer {keys['platform']}"}
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    with serving_embedded(tmp_path_factory.mktemp("st") / "admin.key") as server:
+        keys = {"platform": server.admin_key}
+        admin = {"Authorization": f"Bearer {server.admin_key}"}
         gateway = ""
         for kind in ROLES[1:]:
             extra = {"gateway": gateway} if kind == "obligor" else {}
-            body = httpx.post(f"{base}/v1/participants", json={"kind": kind, "name": kind, **extra}, headers=admin)
+            body = httpx.post(
+                f"{server.base}/v1/participants", json={"kind": kind, "name": kind, **extra}, headers=admin
+            )
             keys[kind], gateway = body.json()["api_key"], gateway or body.json()["address"]
-        yield base, keys
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        yield server.base, keys
 
 
 @pytest.mark.parametrize("role", ROLES)

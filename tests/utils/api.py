@@ -44,7 +44,12 @@ def doc() -> str:
 
 
 def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra: object) -> dict:
-    body = {
+    return api.ok("POST", "/v1/orders", "gate", order_body(api, buyer, principal, **extra))
+
+
+def order_body(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra: object) -> dict:
+    """An order of `buyer` from tier1 with a fresh document; `extra` replaces or adds fields."""
+    return {
         "buyer": api.addresses[buyer],
         "supplier": api.addresses["tier1"],
         "principal": str(principal),
@@ -55,4 +60,3 @@ def order(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **extra
         "login_hour": 14,
         **extra,
     }
-    return api.ok("POST", "/v1/orders", "gate", body)

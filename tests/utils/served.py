@@ -86,27 +86,46 @@ def served_on_anvil(tmp_path: Path) -> Iterator[Served]:
             served.stderr.append(err)
 
 
+@dataclass
+class Embedded:
+    """`scf serve` on a fresh embedded chain, as a subprocess."""
+
+    base: str
+    admin_key: str
+    process: subprocess.Popen[str]
+
+
 @contextlib.contextmanager
-def story_served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
-    """A fresh `scf serve` on the embedded chain after the README's curl story (scripts/api-story.sh);
-    yields its base URL, the admin key file and what the story printed."""
-    port, admin_key = free_port(), tmp_path / "admin.key"
+def serving_embedded(admin_key: Path) -> Iterator[Embedded]:
+    """A fresh `scf serve` on the embedded chain, healthy, its platform key written to `admin_key`; stopped on
+    exit."""
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "scf_ledger.cli.main", "serve", "--admin-key-file", str(admin_key), "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # a long run's log would fill a pipe nobody reads and stall the server
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base)
+        yield Embedded(base, admin_key.read_text().strip(), server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def story_served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """A fresh `scf serve` on the embedded chain after the README's curl story (scripts/api-story.sh);
+    yields its base URL, the admin key file and what the story printed."""
+    admin_key = tmp_path / "admin.key"
+    with serving_embedded(admin_key) as served:
+        base = served.base
         env = {"PATH": "/usr/bin:/bin", "API": base, "ADMIN_KEY_FILE": str(admin_key)}
         story = subprocess.run(
             ["bash", str(ROOT / "scripts" / "api-story.sh")], capture_output=True, text=True, timeout=300, env=env
         )
         assert story.returncode == 0, story.stdout + story.stderr
         yield base, admin_key, story.stdout
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)

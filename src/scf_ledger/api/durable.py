@@ -68,6 +68,8 @@ async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party
     if resumed is not None:
         row = await run_in_threadpool(operations.load, rt, resumed)
         party = await run_in_threadpool(rt.party_of_address, row.party) if row else None
+        if row is not None and party is None:
+            await run_in_threadpool(operations.abandon, rt, row.id, f"party {row.party} is not known any more")
         return (row, party, False) if row is not None and party is not None else None
     api_key = bearer_key(request.headers.get("Authorization"))
     party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None
@@ -128,7 +130,7 @@ class DurableRoute(APIRoute):
                 return found if found is not None else await handler(request)
             row, party, new = found
             request.state.party = party  # authenticated once: `current_party` takes it from here
-            journal = await run_in_threadpool(lambda: operations.journal(rt, row.id, new=new))
+            journal = rt.journal(row.id, new=True) if new else await run_in_threadpool(rt.journal, row.id, new=False)
             try:
                 with active(journal):
                     response = await handler(request)

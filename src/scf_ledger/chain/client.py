@@ -110,10 +110,6 @@ class ScfChain:
     def _contract(self, name: str) -> Contract:
         return self.w3.eth.contract(address=self.deployment.addresses[name], abi=self.artifacts[name].abi)
 
-    def next_nonce(self, address: str) -> int:
-        """The node's count of `address`'s transactions, pending ones included: the next nonce it expects."""
-        return int(self.sender.run(lambda: self.w3.eth.get_transaction_count(address, "pending")))  # type: ignore[arg-type]
-
     def now(self) -> int:
         """The latest block's timestamp: the chain's clock."""
         return self.block_time("latest")

@@ -115,7 +115,7 @@ class TransactionSender:
         One that runs out of gas anyway is estimated and sent again."""
         log = ACTIVE_STEP_LOG.get()
         if log is not None and (recorded := log.recorded_transaction(call.label or call.data[:10])) is not None:
-            return self._finish_recorded(account, call, *recorded)
+            return self._finish_recorded(log, account, call, *recorded)
         learned = None
         if gas is None:
             learned = self._learned_gas(call)
@@ -258,6 +258,10 @@ class TransactionSender:
             else:
                 self._nonces.pop(address, None)
 
+    def next_nonce(self, address: str) -> int:
+        """The node's count of `address`'s transactions, pending ones included: the next nonce it expects."""
+        return int(self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending")))  # type: ignore[arg-type]
+
     def run(self, fn: Callable[[], T]) -> T:
         """Runs `fn` (any request to the chain) under the embedded chain's lock where there is one."""
         return self._rpc(fn)
@@ -297,7 +301,7 @@ class TransactionSender:
         with self._signer_lock(address):
             for _ in range(3):
                 if address not in self._nonces:
-                    self._nonces[address] = self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending"))
+                    self._nonces[address] = self.next_nonce(address)
                 tx = self._transaction(call, gas, self._nonces[address])
                 signed = account.sign_transaction(tx)
                 tx_hash = bytes(signed.hash)
@@ -311,7 +315,7 @@ class TransactionSender:
                     self._nonces.pop(address, None)
                     # A retried submission may have reached the node the first time: if the node knows
                     # this very transaction, it is sent, and signing another would spend twice.
-                    if _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash)):
+                    if self._sent_already(exc, tx_hash):
                         self._nonces[address] = int(tx["nonce"]) + 1
                         return tx_hash
                     if _is_nonce_too_low(exc):
@@ -349,15 +353,17 @@ class TransactionSender:
             log.refused(address)
             raise self.revert_error(exc, {"from": address, "to": call.to, "data": call.data}, call.label) from None
         except Exception as exc:
-            if _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash)):
+            if self._sent_already(exc, tx_hash):
                 return True
             if _is_nonce_too_low(exc):  # the recorded nonce was used outside the log: go on from the node's
-                log.resync(address, self._rpc(lambda: self.w3.eth.get_transaction_count(address, "pending")))
+                log.resync(address, self.next_nonce(address))
                 return False
             raise OutcomeUnknown(tx_hash, f"the node did not answer the send ({type(exc).__name__})") from exc
         return True
 
-    def _finish_recorded(self, account: LocalAccount, call: Call, raw: bytes, tx_hash: bytes) -> TxReceipt:
+    def _finish_recorded(
+        self, log: StepLog, account: LocalAccount, call: Call, raw: bytes, tx_hash: bytes
+    ) -> TxReceipt:
         """A transaction the operation signed before: broadcast the same bytes again (a node that has them
         already says so) and wait for its receipt."""
         try:
@@ -368,9 +374,7 @@ class TransactionSender:
             if _is_nonce_too_low(exc) and not self._is_known(tx_hash):
                 raise ChainError(f"0x{tx_hash.hex()} can never be mined: its nonce was used by another") from None
         receipt = self._wait_known(tx_hash)
-        log = ACTIVE_STEP_LOG.get()
-        if log is not None:
-            log.mined(tx_hash, receipt["status"] == 1)
+        log.mined(tx_hash, receipt["status"] == 1)
         if receipt["status"] != 1:
             raise self._revert_of_mined(account.address, call, receipt)
         return receipt
@@ -396,6 +400,11 @@ class TransactionSender:
         if not call.to:
             del tx["to"]  # contract creation
         return tx
+
+    def _sent_already(self, exc: Exception, tx_hash: bytes) -> bool:
+        """Whether a send that failed with `exc` had reached the node before (a retried or replayed send): the
+        node knows these bytes, or took their nonce for this very transaction."""
+        return _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash))
 
     def _is_known(self, tx_hash: bytes) -> bool:
         try:

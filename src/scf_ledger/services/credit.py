@@ -28,16 +28,16 @@ def _obligor(rt: Runtime, party: Party, address: str) -> str:
     return row.address
 
 
+# A velocity freeze that has not ended (by expiry or by the platform's hand).
+FREEZE_OPEN = (RiskDecisionRow.freeze_until.is_not(None), RiskDecisionRow.restored.is_(False))
+
+
 def pending_freezes(obligor: str) -> Select[tuple[RiskDecisionRow]]:
-    """The velocity freezes of `obligor` that have not ended (by expiry or by the platform's hand)."""
+    """The velocity freezes of `obligor` that have not ended."""
     return (
         select(RiskDecisionRow)
         .join(CreditOrderRow, CreditOrderRow.id == RiskDecisionRow.order_id)
-        .where(
-            CreditOrderRow.buyer == obligor,
-            RiskDecisionRow.freeze_until.is_not(None),
-            RiskDecisionRow.restored.is_(False),
-        )
+        .where(CreditOrderRow.buyer == obligor, *FREEZE_OPEN)
     )
 
 
@@ -66,13 +66,13 @@ def set_limit(rt: Runtime, platform: Party, address: str, body: LimitUpdate) -> 
 
 
 def restore_expired_freezes(rt: Runtime) -> int:
-    """Sets back every credit line a velocity freeze lowered, once its 24 h (chain time) are over, unless the
-    platform changed the limit meanwhile. Returns how many freezes ended."""
+    """Sets back every credit line a velocity freeze lowered, once its 24 h (chain time) are over (a limit the
+    platform set meanwhile ended the freeze already). Returns how many freezes ended."""
     with rt.sessions() as session:
         due = session.execute(
             select(RiskDecisionRow, CreditOrderRow)
             .join(CreditOrderRow, CreditOrderRow.id == RiskDecisionRow.order_id)
-            .where(RiskDecisionRow.freeze_until.is_not(None), RiskDecisionRow.restored.is_(False))
+            .where(*FREEZE_OPEN)
         ).all()
     if not due:
         return 0

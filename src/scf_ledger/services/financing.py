@@ -9,7 +9,7 @@ from eth_utils import to_checksum_address
 from sqlalchemy import select
 
 from scf_ledger.chain.client import Offer
-from scf_ledger.domain.constants import MAX_UINT256, ZERO_ADDRESS
+from scf_ledger.domain.constants import ZERO_ADDRESS
 from scf_ledger.services import receivables
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
@@ -23,7 +23,7 @@ from scf_ledger.services.models import (
     QuoteOut,
 )
 from scf_ledger.services.runtime import Party, Runtime
-from scf_ledger.services.types import OFFER_ID_PATTERN
+from scf_ledger.services.types import OFFER_ID_PATTERN, parse_uint256
 from scf_ledger.store.access import offers_seen_by
 from scf_ledger.store.models import HoldingRow, OfferRow
 
@@ -35,16 +35,23 @@ def offer_id(financier: str, nonce: int) -> str:
 OFFER_ID = re.compile(OFFER_ID_PATTERN)
 
 
+def _parse_offer_id(raw_id: str) -> tuple[str, int]:
+    """The financier and nonce of `financier-nonce`; a malformed id names no offer."""
+    match = OFFER_ID.match(raw_id)
+    try:
+        return to_checksum_address(match[1]), parse_uint256(match[2])  # type: ignore[index]
+    except (TypeError, ValueError):  # no match, or a nonce beyond uint256
+        raise NotFound("offer", raw_id) from None
+
+
 def load_offer(rt: Runtime, party: Party, raw_id: str) -> OfferRow:
     """A signed offer by its id (`financier-nonce`), if the caller may see it (store/access.py)."""
-    match = OFFER_ID.match(raw_id)
-    if match is None or int(match[2]) > MAX_UINT256:
-        raise NotFound("offer", raw_id)
+    financier, nonce = _parse_offer_id(raw_id)
     with rt.sessions() as session:
         row = session.scalar(
             select(OfferRow).where(
-                OfferRow.financier == to_checksum_address(match[1]),
-                OfferRow.nonce == int(match[2]),
+                OfferRow.financier == financier,
+                OfferRow.nonce == nonce,
                 OfferRow.signature.is_not(None),
                 offers_seen_by(party.address, party.role),
             )

@@ -9,6 +9,7 @@ or worker ever reuses or skips one."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -54,9 +55,6 @@ class Journal:
     def broadcast(self) -> bool:
         """Whether any transaction of the operation was signed (and so may have reached the node)."""
         return any(s.kind == "tx" and s.status != "refused" for s in self._steps)
-
-    def transactions(self) -> list[StepRow]:
-        return [s for s in self._steps if s.kind == "tx"]
 
     # VALUE STEPS
 
@@ -174,6 +172,10 @@ class Journal:
             return None
         self._seq -= 1
         return self._steps.pop()
+
+
+def new_operation_id() -> str:
+    return "op_" + secrets.token_hex(8)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ operation whose outcome is open (bytes may have reached the node, no answer says
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scf_ledger.services.errors import Invalid, NotFound
-from scf_ledger.services.journal import Journal
+from scf_ledger.services.journal import Journal, new_operation_id
 from scf_ledger.services.models import OperationOut, TransactionOut
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.models import OperationRow, StepRow
@@ -47,7 +46,7 @@ def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: 
     """The new operation for this request, leased to this worker (True); or, for a key used before, its
     operation as it stands (False). The same key with another request is refused."""
     row = OperationRow(
-        id="op_" + secrets.token_hex(8),
+        id=new_operation_id(),
         party=party.address,
         key=key,
         route=request.route,
@@ -60,9 +59,13 @@ def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: 
     try:
         with rt.sessions.begin() as session:
             session.add(row)
-        return row, True
     except IntegrityError:  # the key was used before (or is being used now)
-        pass
+        return _earlier(rt, party, key, request, digest)
+    return row, True
+
+
+def _earlier(rt: Runtime, party: Party, key: str | None, request: Request, digest: str) -> tuple[OperationRow, bool]:
+    """The operation of a key used before, if it was used for this request."""
     with rt.sessions() as session:
         existing = session.scalar(
             select(OperationRow).where(OperationRow.party == party.address, OperationRow.key == key)
@@ -72,10 +75,6 @@ def begin(rt: Runtime, party: Party, key: str | None, request: Request, digest: 
     if existing.request_digest != digest:
         raise Invalid("Idempotency-Key reused", f"key {key!r} was used for another request")
     return existing, False
-
-
-def journal(rt: Runtime, operation_id: str, *, new: bool) -> Journal:
-    return Journal(rt.sessions, operation_id, rt.chain.next_nonce, new=new)
 
 
 def finish(rt: Runtime, journal: Journal, status_code: int, response: Any) -> None:
@@ -116,17 +115,30 @@ def release_all(rt: Runtime) -> int:
         ).rowcount
 
 
+def abandon(rt: Runtime, operation_id: str, why: str) -> None:
+    """Ends an operation that can never run again (its party is gone) as failed."""
+    with rt.sessions.begin() as session:
+        row = session.get(OperationRow, operation_id)
+        if row is not None and row.status == PENDING:
+            row.status, row.status_code, row.owner, row.lease_until = FAILED, 409, None, None
+            row.response = {"title": "Operation abandoned", "status": 409, "detail": why}
+
+
 def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
-    """Pending operations nobody holds (no lease, or a lapsed one), each now leased to this worker."""
+    """Pending operations nobody holds (no lease, or a lapsed one), each now leased to this worker. A background
+    job's operation whose worker died ends failed instead: the job runs again on its own, from what it reads."""
     now = time.time()
+    lapsed = or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now)
+    with rt.sessions.begin() as session:
+        session.execute(
+            update(OperationRow)
+            .where(OperationRow.status == PENDING, OperationRow.route.like("JOB %"), lapsed)
+            .values(status=FAILED, owner=None, lease_until=None)
+        )
     with rt.sessions() as session:
         candidates = session.scalars(
             select(OperationRow.id)
-            .where(
-                OperationRow.status == PENDING,
-                OperationRow.route.not_like("JOB %"),  # a background job is run again by its own loop
-                or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
-            )
+            .where(OperationRow.status == PENDING, OperationRow.route.not_like("JOB %"), lapsed)
             .order_by(OperationRow.created_at)
             .limit(limit)
         ).all()
@@ -135,11 +147,7 @@ def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
         with rt.sessions.begin() as session:  # one worker wins each: the update sees the lease it checked
             won = session.execute(
                 update(OperationRow)
-                .where(
-                    OperationRow.id == operation_id,
-                    OperationRow.status == PENDING,
-                    or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now),
-                )
+                .where(OperationRow.id == operation_id, OperationRow.status == PENDING, lapsed)
                 .values(owner=rt.worker_id, lease_until=now + rt.settings.lease_seconds)
             ).rowcount
             if won:

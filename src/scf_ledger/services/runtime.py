@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import bindparam, select
@@ -33,7 +34,7 @@ from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.services import credit
 from scf_ledger.services.errors import Conflict
-from scf_ledger.services.journal import Journal, active
+from scf_ledger.services.journal import Journal, active, new_operation_id
 from scf_ledger.services.keystore import Keystore
 from scf_ledger.store.db import Leadership, database_url, make_engine, session_factory, startup_lock, upgrade
 from scf_ledger.store.indexer import Indexer
@@ -85,6 +86,11 @@ class Party:
     name: str
     role: Role
     custodial: bool
+
+    @classmethod
+    def of(cls, row: Any) -> Party:
+        """From a party's row (or a row of its columns)."""
+        return cls(row.address, row.name, Role(row.role), row.custodial)
 
 
 class Runtime:
@@ -184,11 +190,15 @@ class Runtime:
             self.indexer.sync_through(number, block_hash)
         self.clock.forget()
 
+    def journal(self, operation_id: str, *, new: bool) -> Journal:
+        """The steps of an operation (none yet when it is `new`), its nonces from the database."""
+        return Journal(self.sessions, operation_id, self.chain.sender.next_nonce, new=new)
+
     @contextmanager
     def job(self, name: str) -> Iterator[None]:
         """A background job's writes as an operation of the platform's, so that its transactions take their
         nonces from the database like every request's (a nonce counted apart would collide with theirs)."""
-        operation_id = "op_" + secrets.token_hex(8)
+        operation_id = new_operation_id()
         with self.sessions.begin() as session:
             session.add(
                 OperationRow(
@@ -199,9 +209,10 @@ class Runtime:
                     request={"method": "JOB", "path": name, "query": "", "body": ""},
                     status="pending",
                     owner=self.worker_id,
+                    lease_until=time.time() + self.settings.lease_seconds,
                 )
             )
-        status, journal = "failed", Journal(self.sessions, operation_id, self.chain.next_nonce, new=True)
+        status, journal = "failed", self.journal(operation_id, new=True)
         try:
             with active(journal):
                 yield
@@ -241,11 +252,11 @@ class Runtime:
         """The party of an API key that is known and not revoked (one indexed lookup, on every request)."""
         with self.engine.connect() as connection:
             row = connection.execute(PARTY_OF_KEY, {"digest": key_digest(api_key)}).first()
-        return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
+        return None if row is None else Party.of(row)
 
     def party_of_address(self, address: str) -> Party | None:
         row = self.party(address)
-        return None if row is None else Party(row.address, row.name, Role(row.role), row.custodial)
+        return None if row is None else Party.of(row)
 
     def party(self, address: str) -> PartyRow | None:
         with self.sessions() as session:

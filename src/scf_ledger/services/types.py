@@ -35,7 +35,8 @@ AmountIn = Annotated[
 ]
 parse_token_id = _digits(78, MAX_UINT256, "a token id")  # raises ValueError
 TokenIdIn = Annotated[int, BeforeValidator(parse_token_id), wire_schema(78, "256")]
-Uint256In = Annotated[int, BeforeValidator(_digits(78, MAX_UINT256, "a uint256")), wire_schema(78, "1")]
+parse_uint256 = _digits(78, MAX_UINT256, "a uint256")  # raises ValueError
+Uint256In = Annotated[int, BeforeValidator(parse_uint256), wire_schema(78, "1")]
 TimestampIn = Annotated[int, BeforeValidator(_digits(20, MAX_UINT64, "a UNIX time (uint64)")), wire_schema(20, "1")]
 # In responses: Amount, TokenId and Uint of scf_ledger.domain.types (re-exported here for the models).
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Uint",
     "Uint256In",
     "parse_token_id",
+    "parse_uint256",
 ]
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
