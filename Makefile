@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge test-schemathesis demo deploy node lint fuzz-deep clean risk-default
+.PHONY: install compile test test-python test-anvil test-forge test-schemathesis test-faults demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ test-anvil: install
 # Schemathesis, all checks, as every kind of party, longer than the suite's bounded run (8 examples per operation).
 test-schemathesis: install
 	SCF_SCHEMATHESIS_EXAMPLES=200 $(BIN)/python -m pytest -q tests/e2e/test_schemathesis.py
+
+# The full exactly-once matrix: every write route with each fault at every one of its sends, and kill -9 of the
+# server on both sides of every send (CI runs each fault at the first send and one kill per route).
+test-faults: install
+	SCF_FAULTS=full $(BIN)/python -m pytest -q tests/e2e/test_exactly_once.py tests/e2e/test_crash.py
 
 # A local real node on 127.0.0.1:8545 whose state survives restarts.
 node: install

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     index_interval: float = 1.0
     private_key_file: str | None = None  # the platform's key on a real node
     lease_seconds: float = Field(default=60.0, gt=0)  # a worker owns an operation it runs this long at most
+    # Without a receipt this long, a transaction is looked up: sent again if dropped, re-priced if stuck.
+    replace_after: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_local(self) -> Settings:

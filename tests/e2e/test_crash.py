@@ -1,9 +1,15 @@
-"""kill -9 of `scf serve` while the node mines its transaction: the restarted service finishes the operation
-itself, the retried request gets its answer, and the chain shows the write once."""
+"""kill -9 of `scf serve` between the steps of every write route (DESIGN §9): once with a send signed and recorded
+but not on the node yet, once with the send on the node (mined) and its answer never heard. The restarted
+service finishes the operation itself, the retried request gets its answer, the chain shows the write once,
+and the database reconciles with the chain.
+
+In CI each route is killed once, after its last send reached the node; `make test-faults` (SCF_FAULTS=full)
+kills at both points of every send."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import signal
 import subprocess
@@ -11,18 +17,29 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.anvil import AnvilNode, free_port
 from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.connection import connect
+from scf_ledger.chain.gateways import Gateways
 from scf_ledger.chain.keys import deployer_account
-from scf_ledger.domain.constants import UNIT
-from tests.utils.faults import FaultyProxy
+from scf_ledger.chain.proxy import FaultyProxy
+from scf_ledger.store.db import make_engine, session_factory
+from scf_ledger.store.indexer.reconcile import reconcile
+from tests.utils.api import Api
 from tests.utils.served import ROOT, wait_healthy
+from tests.utils.writes import WRITES, count
+
+SEND = "eth_sendRawTransaction"
+FULL = os.environ.get("SCF_FAULTS") == "full"
+SENDS = {"registration": 4, "repayment": 2}
 
 
 class Server:
@@ -50,78 +67,90 @@ class Server:
             self.process.wait(timeout=30)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Server, FaultyProxy, ScfChain]]:
+@dataclass(frozen=True)
+class Served:
+    server: Server
+    proxy: FaultyProxy
+    chain: ScfChain
+    api: Api
+    sessions: sessionmaker[Session]  # the server's database, to reconcile with the chain
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    tmp_path = tmp_path_factory.mktemp("crash")
     with AnvilNode.start() as node:
         w3 = connect(node.url)
         chain = ScfChain.deploy_new(w3, deployer_account(w3, None))
         deployment = tmp_path / "deployment.json"
         chain.deployment.write(deployment)
         proxy = FaultyProxy(node.url)
-        server = Server(proxy.url, deployment, f"sqlite:///{tmp_path / 'scf.sqlite'}", tmp_path / "admin.key")
+        db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
+        server = Server(proxy.url, deployment, db_url, tmp_path / "admin.key")
         server.start()
         try:
-            yield server, proxy, chain
+            admin = (tmp_path / "admin.key").read_text().strip()
+            api = Api(httpx.Client(base_url=server.base, timeout=120), None, {"platform": admin})  # type: ignore[arg-type]
+            for name, kind in [
+                ("gate", "gateway"),
+                ("tier1", "supplier"),
+                ("tier2", "supplier"),
+                ("bank", "financier"),
+            ]:
+                api.register(name, kind)
+            engine = make_engine(db_url)
+            yield Served(server, proxy, chain, api, session_factory(engine))
+            engine.dispose()
         finally:
             server.stop()
             proxy.close()
 
 
-def test_kill_9_while_a_confirm_is_mined(served: tuple[Server, FaultyProxy, ScfChain], tmp_path: Path) -> None:
-    server, proxy, chain = served
-    http = httpx.Client(base_url=server.base, timeout=120)
-    admin = {"Authorization": f"Bearer {(tmp_path / 'admin.key').read_text().strip()}"}
+def _points() -> list[tuple[str, int, str]]:
+    """(route, how many sends before the one killed at, "recorded" or "mined")."""
+    if not FULL:
+        return [(write, SENDS.get(write, 1) - 1, "mined") for write in WRITES]
+    return [(w, k, point) for w in WRITES for k in range(SENDS.get(w, 1)) for point in ("recorded", "mined")]
 
-    def party(kind: str, **extra: str) -> dict[str, str]:
-        created = http.post("/v1/participants", json={"kind": kind, "name": kind, **extra}, headers=admin)
-        assert created.status_code == 201, created.text
-        return created.json()
 
-    gateway, supplier = party("gateway"), party("supplier")
-    buyer = party("obligor", gateway=gateway["address"])
-    by_gateway = {"Authorization": f"Bearer {gateway['api_key']}"}
-    order = {
-        "buyer": buyer["address"],
-        "supplier": supplier["address"],
-        "principal": str(300 * UNIT),
-        "installments": 3,
-        "fee_bps": 0,
-        "document_hash": "0x" + secrets.token_hex(32),
-        "profile": {"age": 40, "monthly_income": str(4_000 * UNIT), "employment_months": 30},
-    }
-    placed = http.post("/v1/orders", json=order, headers=by_gateway).json()
-    confirm = f"/v1/orders/{placed['id']}/confirm"
-    retry = {**by_gateway, "Idempotency-Key": "confirm-" + placed["id"]}
+@pytest.mark.parametrize(("write", "earlier", "point"), _points())
+def test_kill_9_between_the_steps_of_a_write(served: Served, write: str, earlier: int, point: str) -> None:
+    api, proxy, chain, route = served.api, served.proxy, served.chain, WRITES[write]
+    method, path, body = route.prepare(api, chain)
+    before = count(chain, *route.counted)
+    headers = {"Authorization": f"Bearer {api.keys[route.who]}", "Idempotency-Key": secrets.token_hex(8)}
 
-    proxy.hold_answer_to("eth_sendRawTransaction", 60)  # mined at once, answered never (in time)
-    sent = len(proxy.forwarded)
-    threading.Thread(target=lambda: _quietly(http, confirm, retry), daemon=True).start()
+    arrived = proxy.received.count(SEND)
+    proxy.let_through(SEND, earlier)
+    if point == "recorded":
+        proxy.refuse(SEND)  # signed and recorded; the send never reaches the node
+    else:
+        proxy.hold_answer_to(SEND, 60)  # mined at once, answered never (in time)
+    threading.Thread(target=_quietly, args=(api.client, method, path, body, headers), daemon=True).start()
     deadline = time.monotonic() + 60
-    while "eth_sendRawTransaction" not in proxy.forwarded[sent:] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    server.kill()  # the purchase is on-chain; the service never heard back
+    while proxy.received.count(SEND) <= arrived + earlier and time.monotonic() < deadline:
+        time.sleep(0.02)
+    served.server.kill()
     proxy.heal()
-    server.start()
+    served.server.start()
 
-    http = httpx.Client(base_url=server.base, timeout=120)
-    answer = _until_answered(http, confirm, retry)
-    assert answer.status_code == 201, answer.text
-    assert http.get(f"/v1/orders/{placed['id']}", headers=by_gateway).json()["status"] == "confirmed"
-    originated = chain.ledger.events["PurchaseOriginated"]().get_logs(from_block=0)
-    assert len(originated) == 1  # once
+    answer = _until_answered(api.client, method, path, body, headers)
+    assert answer.status_code < 300, answer.text
+    assert count(chain, *route.counted) == before + 1  # once
+    assert reconcile(Gateways.of(chain), served.sessions) == []  # at the block the database indexed last
 
 
-def _quietly(http: httpx.Client, path: str, headers: dict[str, str]) -> None:
+def _quietly(http: httpx.Client, method: str, path: str, body: Any, headers: dict[str, str]) -> None:
     with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
-        http.post(path, headers=headers)
+        http.request(method, path, json=body, headers=headers)
 
 
-def _until_answered(http: httpx.Client, path: str, headers: dict[str, str]) -> httpx.Response:
+def _until_answered(http: httpx.Client, method: str, path: str, body: Any, headers: dict[str, str]) -> httpx.Response:
     """Retries with the same key until the operation has its answer (202 while it is pending)."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        response = http.post(path, headers=headers)
+        response = http.request(method, path, json=body, headers=headers)
         if response.status_code != 202:
             return response
-        time.sleep(0.5)
-    raise AssertionError(f"{path} still pending after 90 s")
+        time.sleep(0.3)
+    raise AssertionError(f"{method} {path} still pending after 90 s")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scf_ledger.chain.sender import SignedTx
 from scf_ledger.services.journal import Journal, JournalMismatch
 from scf_ledger.store.db import make_engine, session_factory, upgrade
 from scf_ledger.store.models import OperationRow, SignerNonceRow, StepRow
@@ -32,8 +33,8 @@ def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
     return factory
 
 
-def _sign(nonce: int) -> tuple[bytes, bytes]:
-    return bytes([nonce]) * 8, bytes([nonce]) * 32
+def _sign(nonce: int, attempt: int = 0) -> SignedTx:
+    return SignedTx(bytes([nonce, attempt]) * 4, bytes([nonce, attempt]) * 16, nonce)
 
 
 def _finished(journal: Journal, sessions) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +50,7 @@ def test_a_journal_replays_its_values_and_transactions(sessions) -> None:  # typ
     assert first.record_transaction(SIGNER, "mint", _sign) == _sign(7)  # the node's count, then the database's
     assert first.recorded_transaction("repay") is None
     assert first.record_transaction(SIGNER, "repay", _sign) == _sign(8)
-    first.mined(_sign(8)[1], True)
+    first.mined(_sign(8).tx_hash, True)
     _finished(first, sessions)
 
     again = Journal(sessions, "op_1", lambda _: 0)
@@ -65,7 +66,7 @@ def test_a_journal_replays_its_values_and_transactions(sessions) -> None:  # typ
 def test_a_refused_transaction_gives_its_nonce_back(sessions) -> None:  # type: ignore[no-untyped-def]
     journal = Journal(sessions, "op_1", lambda _: 3, new=True)
     journal.record_transaction(SIGNER, "mint", _sign)
-    journal.refused(SIGNER)
+    assert journal.refused(SIGNER)
     assert not journal.broadcast
     journal.record_transaction(SIGNER, "mint", _sign)
     with sessions() as session:
@@ -88,3 +89,40 @@ def test_an_operation_that_asks_for_other_steps_is_refused(sessions) -> None:  #
     again = Journal(sessions, "op_1", lambda _: 0)
     with pytest.raises(JournalMismatch):
         again.recorded_transaction("mint")  # step 0 was the value "due"
+
+
+def test_a_refused_transaction_with_a_later_nonce_allocated_keeps_its_nonce(sessions) -> None:  # type: ignore[no-untyped-def]
+    journal = Journal(sessions, "op_1", lambda _: 3, new=True)
+    journal.record_transaction(SIGNER, "mint", _sign)
+    with sessions.begin() as session:  # another worker allocated 4 meanwhile
+        session.get(SignerNonceRow, SIGNER, with_for_update=True).next_nonce = 5
+    assert not journal.refused(SIGNER)  # 3 must be closed, not reused
+    with sessions() as session:
+        assert session.get(SignerNonceRow, SIGNER).next_nonce == 5
+
+
+def test_every_attempt_at_a_nonce_is_kept_and_the_mined_one_wins(sessions) -> None:  # type: ignore[no-untyped-def]
+    journal = Journal(sessions, "op_1", lambda _: 3, new=True)
+    first = journal.record_transaction(SIGNER, "mint", _sign)
+    second = journal.replace(SIGNER, _sign(3, 1))
+    assert second.hashes == (_sign(3, 1).tx_hash, first.tx_hash) and second.nonce == 3
+    again = Journal(sessions, "op_1", lambda _: 0).recorded_transaction("mint")
+    assert again == second  # a restart sees both attempts
+    journal.mined(first.tx_hash, True)  # the first was mined after all
+    _finished(journal, sessions)
+    with sessions() as session:
+        step = session.query(StepRow).one()
+        assert (step.tx_hash, step.status) == ("0x" + first.tx_hash.hex(), "mined")
+        assert step.attempts == ["0x" + second.tx_hash.hex()]
+
+
+def test_a_closed_nonce_is_recorded_as_closing_then_closed(sessions) -> None:  # type: ignore[no-untyped-def]
+    journal = Journal(sessions, "op_1", lambda _: 3, new=True)
+    journal.record_transaction(SIGNER, "mint", _sign)
+    closer = journal.replace(SIGNER, SignedTx(b"\x09" * 8, b"\x09" * 32, 3, closing=True))
+    assert closer.closing and journal.broadcast
+    assert Journal(sessions, "op_1", lambda _: 0).recorded_transaction("mint") == closer
+    journal.mined(closer.tx_hash, True)
+    _finished(journal, sessions)
+    with sessions() as session:
+        assert session.query(StepRow).one().status == "closed"

@@ -1,4 +1,5 @@
-"""The API under test, in-process through FastAPI's TestClient: calls by party name, and an order factory."""
+"""The API under test, in-process through FastAPI's TestClient (or over HTTP to a served one, without the
+runtime): calls by party name, and an order factory."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.services.runtime import Runtime
@@ -14,8 +15,8 @@ from scf_ledger.services.runtime import Runtime
 
 @dataclass
 class Api:
-    client: TestClient
-    service: Runtime
+    client: httpx.Client  # a TestClient in process
+    service: Runtime  # a test over HTTP passes None and never reads it
     keys: dict[str, str] = field(default_factory=dict)  # party name -> API key
     addresses: dict[str, str] = field(default_factory=dict)
 

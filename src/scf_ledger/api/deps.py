@@ -81,5 +81,5 @@ async def idempotency_key(
         ),
     ] = None,
 ) -> str | None:
-    """Documents the header on every POST; `DurableRoute` reads and enforces it."""
+    """Documents the header on every write (POST, DELETE); `DurableRoute` reads and enforces it."""
     return key

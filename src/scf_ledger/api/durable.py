@@ -1,4 +1,5 @@
-"""Every POST is a durable operation (services/operations.py), as a route class; handlers stay unaware of it.
+"""Every write request (POST, DELETE) is a durable operation (services/operations.py), as a route class;
+handlers stay unaware of it.
 
 - A known outcome is answered as it is (201, or the problem) and stored; a retry with the same
   `Idempotency-Key` and body gets the stored answer (`Idempotent-Replay: true`), the same key with another
@@ -34,6 +35,7 @@ from scf_ledger.store.models import OperationRow
 
 log = logging.getLogger("scf_ledger.api")
 
+WRITES = frozenset({"POST", "DELETE"})
 # After a transaction was signed, these leave its fate open: the operation stays pending and is run again.
 OPEN_OUTCOMES = (OutcomeUnknown, TransactionTimeout, OSError)
 RESUME = "scf.resume_operation"  # ASGI scope key set by the recovery loop only (no client can set it)
@@ -79,7 +81,7 @@ async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party
     if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
         raise Problem(422, "Invalid Idempotency-Key", f"an Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters")
     body = await request.body()
-    asked = operations.Request("POST", request.url.path, request.url.query, body.decode("utf-8", "replace"))
+    asked = operations.Request(request.method, request.url.path, request.url.query, body.decode("utf-8", "replace"))
     digest = request_digest(asked.route, _canonical(body))
     row, created = await run_in_threadpool(operations.begin, rt, party, key, asked, digest)
     if created:
@@ -114,13 +116,14 @@ async def _settle(request: Request, rt: Runtime, row: OperationRow, journal: Jou
 class DurableRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         dependencies = list(kwargs.get("dependencies") or [])
-        if "POST" in (kwargs.get("methods") or ()) and all(d.dependency is not idempotency_key for d in dependencies):
+        writes = WRITES & set(kwargs.get("methods") or ())
+        if writes and all(d.dependency is not idempotency_key for d in dependencies):
             kwargs["dependencies"] = [*dependencies, Depends(idempotency_key)]
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if "POST" not in self.methods:
+        if not WRITES & self.methods:
             return handler
 
         async def durably(request: Request) -> Response:

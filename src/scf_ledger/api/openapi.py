@@ -36,6 +36,7 @@ ERRORS = {
     "413": "Body too large",
     "422": "Invalid request, or refused by the contract",
     "500": "Internal error (with a request id)",
+    "502": "The node refused the signed transaction: nothing was done",
     "503": "The chain node does not answer",
     "504": "The chain did not confirm in time",
 }
@@ -49,7 +50,7 @@ def _statuses(method: str, operation: dict[str, Any]) -> list[str]:
     if operation.get("parameters") or operation.get("requestBody") or method in ("post", "delete"):
         statuses.append("422")
     if method in ("post", "put", "patch", "delete"):
-        statuses += ["400", "409", "413", "504"]
+        statuses += ["400", "409", "413", "502", "504"]
     return statuses
 
 

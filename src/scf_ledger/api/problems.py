@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from scf_ledger.chain.errors import ContractRevert, TransactionTimeout
+from scf_ledger.chain.errors import ContractRevert, TransactionRefused, TransactionTimeout
 from scf_ledger.domain.errors import DomainError
 from scf_ledger.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unauthorized
 
@@ -151,17 +151,23 @@ async def _timeout(_: Request, exc: TransactionTimeout) -> JSONResponse:
     return problem_response(504, "Chain timeout", f"{exc}; the transaction may still be mined", "chain-timeout")
 
 
+async def _refused(_: Request, exc: TransactionRefused) -> JSONResponse:
+    return problem_response(502, "Transaction refused by the node", f"{exc}; nothing was done", "transaction-refused")
+
+
 async def _unavailable(_: Request, exc: OSError) -> JSONResponse:
     # Connection refused or reset by the node before anything was signed (after, the operation answers 202).
     detail = f"the chain node does not answer ({type(exc).__name__}); nothing was done, retry later"
     return problem_response(503, "Chain unavailable", detail, "chain-unavailable", headers={"Retry-After": "5"})
 
 
-# Refusals: the request was judged and refused, whatever the state of the chain (a 4xx).
+# Refusals: the request was judged and refused, whatever the state of the chain (a 4xx; 502 when the node
+# refused the signed bytes themselves).
 KNOWN: list[tuple[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]]] = [
     (Problem, _problem),
     (ServiceError, _service),
     (ContractRevert, _revert),
+    (TransactionRefused, _refused),
     (DomainError, _domain),
     (RequestValidationError, _validation),
     (StarletteHTTPException, _http),

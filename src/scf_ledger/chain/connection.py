@@ -22,7 +22,12 @@ def connect(rpc_url: str | None = None, *, timeout: float = 30.0) -> Web3:
         session = requests.Session()
         # requests reads the proxy variables from the environment on every call; without any, skip that.
         session.trust_env = any(k.lower().endswith("_proxy") for k in os.environ)
-        w3 = Web3(HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, session=session))
+        # No retries inside web3: the sender's own (TRANSIENT_RETRIES) are the one policy, and a send retried
+        # blindly in two layers multiplies the time a dead node takes to be noticed.
+        provider = HTTPProvider(
+            rpc_url, request_kwargs={"timeout": timeout}, session=session, exception_retry_configuration=None
+        )
+        w3 = Web3(provider)
         if not w3.is_connected():
             raise ChainError(f"no Ethereum JSON-RPC node answers at {rpc_url}")
     # web3's validation middleware asks the node for its chain id before every estimate and call; our

@@ -28,6 +28,11 @@ class OutcomeUnknown(ChainError):
         super().__init__(f"0x{tx_hash.hex()}: {reason}")
 
 
+class TransactionRefused(ChainError):
+    """Raised when the node refused a transaction's bytes outright (never took them), so the write was not done:
+    its nonce was given back, or taken by a 0-value self-transfer so that the signer's later ones can be mined."""
+
+
 class ContractRevert(ChainError):
     """Raised when a contract refuses a call; carries the custom error's name and decoded arguments."""
 

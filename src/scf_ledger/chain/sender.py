@@ -13,23 +13,52 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
+import rlp
 from eth_account.signers.local import LocalAccount
 from eth_tester.exceptions import TransactionFailed
+from eth_utils import big_endian_to_int, to_checksum_address
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxReceipt
 
-from scf_ledger.chain.errors import ChainError, ContractRevert, OutcomeUnknown, RevertDecoder, TransactionTimeout
+from scf_ledger.chain.errors import (
+    ChainError,
+    ContractRevert,
+    OutcomeUnknown,
+    RevertDecoder,
+    TransactionRefused,
+    TransactionTimeout,
+)
 
 T = TypeVar("T")
 
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 6, 5  # 20 % over the estimate: state may move before mining
 FEE_CACHE_SECONDS = 10.0
 TRANSIENT_RETRIES = 4
+DEFAULT_TIP = 10**9
+FEE_REPLACEMENTS = 5  # higher fees tried in a row for bytes the node finds underpriced
+REPLACE_AFTER_SECONDS = 30.0  # without a receipt this long, the node is asked what became of a transaction
+
+
+@dataclass(frozen=True)
+class SignedTx:
+    """A transaction of an operation's, as recorded: its newest attempt's bytes and hash, its nonce, and the hashes
+    of its earlier attempts at that nonce (any of them may be the one mined)."""
+
+    raw: bytes
+    tx_hash: bytes
+    nonce: int
+    earlier: tuple[bytes, ...] = ()
+    closing: bool = False  # the newest attempt is a 0-value self-transfer taking the nonce of unsendable bytes
+
+    @property
+    def hashes(self) -> tuple[bytes, ...]:
+        """Every attempt's hash, newest first."""
+        return (self.tx_hash, *reversed(self.earlier))
 
 
 class StepLog(Protocol):
@@ -37,24 +66,26 @@ class StepLog(Protocol):
     with its signer, nonce, signed bytes and hash before it is broadcast; when the operation runs again, its
     recorded transactions are broadcast again as they are, never signed anew."""
 
-    def recorded_transaction(self, name: str) -> tuple[bytes, bytes] | None:
-        """The operation's next transaction, `name`, if it was signed already (raw bytes, hash), else None."""
+    def recorded_transaction(self, name: str) -> SignedTx | None:
+        """The operation's next transaction, `name`, if it was signed already, else None."""
 
-    def record_transaction(
-        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
-    ) -> tuple[bytes, bytes]:
-        """Allocates the signer's next nonce, signs at it (`sign(nonce)` -> raw, hash), commits the step and
-        returns what `sign` returned."""
+    def record_transaction(self, signer: str, name: str, sign: Callable[[int], SignedTx]) -> SignedTx:
+        """Allocates the signer's next nonce, signs at it (`sign(nonce)`), commits the step and returns it."""
+
+    def replace(self, signer: str, attempt: SignedTx) -> SignedTx:
+        """Commits a new attempt at the current transaction's nonce (a higher fee, or a closing self-transfer),
+        before it is broadcast; returns the transaction with every attempt's hash."""
 
     def resync(self, signer: str, next_nonce: int) -> None:
         """The node says the signer's next nonce is at least `next_nonce`: forget the last recorded step (its
         bytes can never be mined) and allocate from there."""
 
-    def refused(self, signer: str) -> None:
-        """The node refused the last recorded transaction outright: its nonce is free again."""
+    def refused(self, signer: str) -> bool:
+        """The node refused the current transaction outright. True when its nonce is free again (nothing was
+        allocated after it); False when a later nonce was, so this one must be closed."""
 
     def mined(self, tx_hash: bytes, succeeded: bool) -> None:
-        """The receipt of a recorded transaction arrived."""
+        """The receipt of one attempt of a recorded transaction arrived."""
 
 
 # The step log of the operation running on this thread or task, if any (set by services/journal.py).
@@ -82,6 +113,37 @@ def _is_already_known(exc: Exception) -> bool:
     return "already known" in text or "already imported" in text
 
 
+def _is_underpriced(exc: Exception) -> bool:
+    text = str(exc).lower()
+    # geth: "transaction underpriced", "replacement transaction underpriced", "max fee per gas less than block
+    # base fee"; anvil says the last too.
+    return "underpriced" in text or "less than block base fee" in text
+
+
+class NonceTaken(ChainError):
+    """The node has the nonce used, by a transaction that is none of this one's attempts."""
+
+
+def decode_signed(raw: bytes) -> dict[str, Any]:
+    """The fields of a signed EIP-1559 transaction, as `sign_transaction` takes them (to re-sign it)."""
+    if raw[:1] != b"\x02":
+        raise ChainError("only EIP-1559 (type 2) transactions are re-signed")
+    chain_id, nonce, tip, max_fee, gas, to, value, data = (rlp.decode(raw[1:]))[:8]
+    tx = {
+        "type": 2,
+        "chainId": big_endian_to_int(chain_id),
+        "nonce": big_endian_to_int(nonce),
+        "maxPriorityFeePerGas": big_endian_to_int(tip),
+        "maxFeePerGas": big_endian_to_int(max_fee),
+        "gas": big_endian_to_int(gas),
+        "value": big_endian_to_int(value),
+        "data": "0x" + data.hex(),
+    }
+    if to:
+        tx["to"] = to_checksum_address(to)
+    return tx
+
+
 def _is_transient(exc: Exception) -> bool:
     return isinstance(exc, ConnectionError | TimeoutError | OSError)
 
@@ -93,6 +155,7 @@ class TransactionSender:
         self.w3 = w3
         self.decoder = decoder
         self.receipt_timeout = receipt_timeout
+        self.replace_after = REPLACE_AFTER_SECONDS
         self.chain_id: int = w3.eth.chain_id
         self.embedded = isinstance(w3.provider, EthereumTesterProvider)
         # py-evm is not thread-safe: every request into the embedded chain goes through this lock.
@@ -115,7 +178,7 @@ class TransactionSender:
         One that runs out of gas anyway is estimated and sent again."""
         log = ACTIVE_STEP_LOG.get()
         if log is not None and (recorded := log.recorded_transaction(call.label or call.data[:10])) is not None:
-            return self._finish_recorded(log, account, call, *recorded)
+            return self._finish_recorded(log, account, call, recorded)
         learned = None
         if gas is None:
             learned = self._learned_gas(call)
@@ -128,9 +191,7 @@ class TransactionSender:
         if log is None:
             receipt = self.wait(self._sign_and_send(account, call, gas))
         else:
-            tx_hash = self._record_and_send(log, account, call, gas)
-            receipt = self._wait_known(tx_hash)
-            log.mined(tx_hash, receipt["status"] == 1)
+            receipt = self._settled(log, account, self._record_and_send(log, account, call, gas))
         if receipt["status"] != 1 and learned is not None and receipt["gasUsed"] >= gas:
             return self._resend_estimated(account, call)
         if receipt["status"] != 1:
@@ -189,20 +250,22 @@ class TransactionSender:
         """Polls for the receipt: at once (an automining node has it), then backing off from 2 ms to 250 ms."""
         deadline = time.monotonic() + self.receipt_timeout
         pause = 0.002
-        while True:
-            try:
-                receipt = self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
-                number = int(receipt["blockNumber"])
-                if number > self.last_mined[0]:
-                    self.last_mined = (number, "0x" + bytes(receipt["blockHash"]).hex())
-                return receipt
-            except (TransactionNotFound, TimeExhausted):
-                if time.monotonic() > deadline:
-                    raise TransactionTimeout(
-                        f"no receipt for 0x{tx_hash.hex()} after {self.receipt_timeout:.0f} s"
-                    ) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.25)
+        while (receipt := self._receipt(tx_hash)) is None:
+            if time.monotonic() > deadline:
+                raise TransactionTimeout(f"no receipt for 0x{tx_hash.hex()} after {self.receipt_timeout:.0f} s")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+        return receipt
+
+    def _receipt(self, tx_hash: bytes) -> TxReceipt | None:
+        try:
+            receipt = self._rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
+        except (TransactionNotFound, TimeExhausted):
+            return None
+        number = int(receipt["blockNumber"])
+        if number > self.last_mined[0]:
+            self.last_mined = (number, "0x" + bytes(receipt["blockHash"]).hex())
+        return receipt
 
     def send_batch(self, account: LocalAccount, calls: list[Call]) -> list[TxReceipt]:
         """Pipelines `calls` from one signer: all are signed and sent back to back, receipts are read at the end.
@@ -291,7 +354,7 @@ class TransactionSender:
         now = time.monotonic()
         if self._fees is None or now - self._fees[0] > FEE_CACHE_SECONDS:
             base = self._rpc(lambda: self.w3.eth.get_block("latest"))["baseFeePerGas"]
-            tip = 10**9
+            tip = DEFAULT_TIP
             # Twice the base fee absorbs six full blocks of base-fee growth before a resend is needed.
             self._fees = (now, 2 * base + tip, tip)
         return {"maxFeePerGas": self._fees[1], "maxPriorityFeePerGas": self._fees[2]}
@@ -327,64 +390,138 @@ class TransactionSender:
 
     # DURABLE SENDS (within an operation)
 
-    def _record_and_send(self, log: StepLog, account: LocalAccount, call: Call, gas: int) -> bytes:
+    def _record_and_send(self, log: StepLog, account: LocalAccount, call: Call, gas: int) -> SignedTx:
         """Allocates the nonce and records the signed transaction through `log`, then broadcasts it. From the
         broadcast on, an error that leaves its fate open raises OutcomeUnknown."""
         address = account.address
         with self._signer_lock(address):  # one allocation and broadcast at a time per signer in this process
             for _ in range(3):
-                raw, tx_hash = log.record_transaction(
-                    address, call.label or call.data[:10], lambda nonce: self._signed(account, call, gas, nonce)
+                signed = log.record_transaction(
+                    address,
+                    call.label or call.data[:10],
+                    lambda nonce: self._signed(account, self._transaction(call, gas, nonce)),
                 )
-                if self._broadcast_recorded(log, address, call, raw, tx_hash):
-                    return tx_hash
+                try:
+                    return self._broadcast(log, account, signed)
+                except (ContractLogicError, TransactionFailed) as exc:  # the embedded chain executes at submission
+                    log.refused(address)
+                    tx = {"from": address, "to": call.to, "data": call.data, "value": call.value}
+                    raise self.revert_error(exc, tx, call.label) from None
+                except NonceTaken:  # the recorded nonce was used outside the log: go on from the node's
+                    log.resync(address, self.next_nonce(address))
         raise ChainError(f"could not find a free nonce for {address} after 3 tries")
 
-    def _signed(self, account: LocalAccount, call: Call, gas: int, nonce: int) -> tuple[bytes, bytes]:
-        result = account.sign_transaction(self._transaction(call, gas, nonce))
-        return bytes(result.raw_transaction), bytes(result.hash)
-
-    def _broadcast_recorded(self, log: StepLog, address: str, call: Call, raw: bytes, tx_hash: bytes) -> bool:
-        """Sends recorded bytes; False when the node had the nonce used already (the log then starts again from
-        the node's next nonce)."""
-        try:
-            self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
-        except (ContractLogicError, TransactionFailed) as exc:  # the embedded chain executes at submission
-            log.refused(address)
-            raise self.revert_error(exc, {"from": address, "to": call.to, "data": call.data}, call.label) from None
-        except Exception as exc:
-            if self._sent_already(exc, tx_hash):
-                return True
-            if _is_nonce_too_low(exc):  # the recorded nonce was used outside the log: go on from the node's
-                log.resync(address, self.next_nonce(address))
-                return False
-            raise OutcomeUnknown(tx_hash, f"the node did not answer the send ({type(exc).__name__})") from exc
-        return True
-
-    def _finish_recorded(
-        self, log: StepLog, account: LocalAccount, call: Call, raw: bytes, tx_hash: bytes
-    ) -> TxReceipt:
+    def _finish_recorded(self, log: StepLog, account: LocalAccount, call: Call, signed: SignedTx) -> TxReceipt:
         """A transaction the operation signed before: broadcast the same bytes again (a node that has them
-        already says so) and wait for its receipt."""
+        already says so) and wait for whichever attempt is mined."""
         try:
-            self._rpc(lambda: self.w3.eth.send_raw_transaction(raw))
-        except Exception as exc:
-            if not (_is_already_known(exc) or _is_nonce_too_low(exc) or isinstance(exc, ContractLogicError)):
-                raise OutcomeUnknown(tx_hash, f"the node did not answer the send ({type(exc).__name__})") from exc
-            if _is_nonce_too_low(exc) and not self._is_known(tx_hash):
-                raise ChainError(f"0x{tx_hash.hex()} can never be mined: its nonce was used by another") from None
-        receipt = self._wait_known(tx_hash)
-        log.mined(tx_hash, receipt["status"] == 1)
+            signed = self._broadcast(log, account, signed)
+        except (ContractLogicError, TransactionFailed):  # the embedded chain ran them again: their receipt tells
+            pass
+        except NonceTaken:
+            raise ChainError(f"0x{signed.tx_hash.hex()} can never be mined: its nonce was used by another") from None
+        receipt = self._settled(log, account, signed)
         if receipt["status"] != 1:
             raise self._revert_of_mined(account.address, call, receipt)
         return receipt
 
-    def _wait_known(self, tx_hash: bytes) -> TxReceipt:
-        """`wait`, for bytes that may be on their way: no receipt in time, or no answer, leaves the outcome open."""
+    def _signed(self, account: LocalAccount, tx: dict[str, Any]) -> SignedTx:
+        result = account.sign_transaction(tx)
+        return SignedTx(bytes(result.raw_transaction), bytes(result.hash), int(tx["nonce"]))
+
+    def _broadcast(self, log: StepLog, account: LocalAccount, signed: SignedTx) -> SignedTx:
+        """Sends the newest attempt's bytes and returns the transaction as it then stands: sent (or known to the
+        node already), re-signed at its nonce with a higher fee when the node finds its fee too low, or closed
+        when the node refuses the bytes outright. Raises NonceTaken when another transaction has its nonce,
+        OutcomeUnknown when the node's answer is lost."""
+        for _ in range(FEE_REPLACEMENTS):
+            try:
+                self._rpc(lambda raw=signed.raw: self.w3.eth.send_raw_transaction(raw))
+                return signed
+            except (ContractLogicError, TransactionFailed):
+                raise
+            except Exception as exc:
+                if _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, signed.hashes))):
+                    return signed  # this transaction (one of its attempts) reached the node before
+                if _is_nonce_too_low(exc):
+                    raise NonceTaken(str(exc)) from None
+                if _is_underpriced(exc):
+                    signed = self._with_higher_fee(log, account, signed)
+                    continue
+                if isinstance(exc, Web3RPCError):  # a definite no: these bytes never reached the node
+                    return self._refused(log, account, signed, exc)
+                unanswered = f"the node did not answer the send ({type(exc).__name__})"
+                raise OutcomeUnknown(signed.tx_hash, unanswered) from exc
+        raise ChainError(f"0x{signed.tx_hash.hex()}: still underpriced after {FEE_REPLACEMENTS} higher fees")
+
+    def _settled(self, log: StepLog, account: LocalAccount, signed: SignedTx) -> TxReceipt:
+        """Waits for whichever attempt of `signed` is mined and records its receipt. Without a receipt for
+        `replace_after` seconds, a transaction the node dropped is sent again and one priced under the base fee
+        is replaced at its nonce with a higher fee. Raises TransactionRefused when the closing attempt was the
+        one mined, OutcomeUnknown when no receipt came in time."""
+        deadline = time.monotonic() + self.receipt_timeout
+        check_at = time.monotonic() + self.replace_after
+        pause = 0.002
         try:
-            return self.wait(tx_hash)
-        except (TransactionTimeout, OSError) as exc:
-            raise OutcomeUnknown(tx_hash, str(exc) or type(exc).__name__) from exc
+            while (receipt := next(filter(None, map(self._receipt, signed.hashes)), None)) is None:
+                now = time.monotonic()
+                if now > deadline:
+                    raise OutcomeUnknown(signed.tx_hash, f"no receipt after {self.receipt_timeout:.0f} s")
+                if now > check_at:
+                    signed, check_at = self._unstuck(log, account, signed), now + self.replace_after
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
+        except OSError as exc:
+            raise OutcomeUnknown(signed.tx_hash, str(exc) or type(exc).__name__) from exc
+        mined = bytes(receipt["transactionHash"])
+        log.mined(mined, receipt["status"] == 1)
+        if signed.closing and mined == signed.tx_hash:
+            raise TransactionRefused(f"0x{signed.earlier[-1].hex()} was refused by the node; its nonce was closed")
+        return receipt
+
+    def _unstuck(self, log: StepLog, account: LocalAccount, signed: SignedTx) -> SignedTx:
+        """After `replace_after` seconds without a receipt: the transaction as the node has it now."""
+        try:
+            seen = self._rpc(lambda: self.w3.eth.get_transaction(signed.tx_hash))  # type: ignore[arg-type]
+        except TransactionNotFound:  # dropped (or never arrived): the same bytes again
+            try:
+                return self._broadcast(log, account, signed)
+            except NonceTaken:  # mined meanwhile, or taken by another: the receipts (or the deadline) tell
+                return signed
+        if seen.get("blockNumber") is None and int(seen.get("maxFeePerGas", 0)) < self._base_fee():
+            return self._broadcast(log, account, self._with_higher_fee(log, account, signed))
+        return signed
+
+    def _with_higher_fee(self, log: StepLog, account: LocalAccount, signed: SignedTx) -> SignedTx:
+        """The same transaction (nonce, gas, calldata) re-signed with fees over both the base fee and an eighth
+        over the last attempt's (nodes replace a pending transaction only for ≥ 10 % more), recorded first."""
+        tx = decode_signed(signed.raw)
+        tip = max(tx["maxPriorityFeePerGas"] * 9 // 8 + 1, DEFAULT_TIP)
+        fee = max(2 * self._base_fee() + tip, tx["maxFeePerGas"] * 9 // 8 + 1)
+        tx |= {"maxPriorityFeePerGas": tip, "maxFeePerGas": fee}
+        return log.replace(account.address, self._signed(account, tx))
+
+    def _refused(self, log: StepLog, account: LocalAccount, signed: SignedTx, exc: Exception) -> SignedTx:
+        """The node refused the bytes outright. Their nonce is given back when nothing was allocated after it;
+        otherwise, if the node still has it unused after `replace_after` seconds, it is taken by a 0-value
+        self-transfer (so the signer's later transactions can be mined) and the write ends refused."""
+        error = (getattr(exc, "rpc_response", None) or {}).get("error") or {}
+        reason = str(error.get("message") or exc)
+        if not signed.closing and log.refused(account.address):
+            raise TransactionRefused(f"the node refused 0x{signed.tx_hash.hex()}: {reason}")
+        time.sleep(self.replace_after)
+        mined_count = int(self._rpc(lambda: self.w3.eth.get_transaction_count(account.address, "latest")))
+        if mined_count > signed.nonce or any(map(self._is_known, signed.hashes)):  # used after all: the receipts tell
+            return signed
+        if signed.closing:
+            raise ChainError(f"the nonce {signed.nonce} of {account.address} cannot be closed: {reason}")
+        self._fees = None
+        closer = self._transaction(Call(account.address, "0x"), 21_000, signed.nonce)
+        closed = log.replace(account.address, replace(self._signed(account, closer), closing=True))
+        return self._broadcast(log, account, closed)
+
+    def _base_fee(self) -> int:
+        return int(self._rpc(lambda: self.w3.eth.get_block("latest"))["baseFeePerGas"])
 
     def _transaction(self, call: Call, gas: int, nonce: int) -> dict[str, Any]:
         tx: dict[str, Any] = {

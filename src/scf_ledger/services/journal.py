@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.errors import ChainError
-from scf_ledger.chain.sender import ACTIVE_STEP_LOG
+from scf_ledger.chain.sender import ACTIVE_STEP_LOG, SignedTx
 from scf_ledger.store.models import SignerNonceRow, StepRow
 
 T = TypeVar("T")
@@ -69,32 +69,24 @@ class Journal:
 
     # THE SENDER'S STEP LOG
 
-    def recorded_transaction(self, name: str) -> tuple[bytes, bytes] | None:
+    def recorded_transaction(self, name: str) -> SignedTx | None:
         step = self._replayed("tx", name)
-        if step is None:
-            return None
-        assert step.raw is not None and step.tx_hash is not None
-        return bytes.fromhex(step.raw[2:]), bytes.fromhex(step.tx_hash[2:])
+        return None if step is None else _signed_of(step)
 
-    def record_transaction(
-        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
-    ) -> tuple[bytes, bytes]:
+    def record_transaction(self, signer: str, name: str, sign: Callable[[int], SignedTx]) -> SignedTx:
         try:
             return self._record_transaction(signer, name, sign)
         except IntegrityError:  # another worker created the signer's nonce row first: allocate from it
             return self._record_transaction(signer, name, sign)
 
-    def _record_transaction(
-        self, signer: str, name: str, sign: Callable[[int], tuple[bytes, bytes]]
-    ) -> tuple[bytes, bytes]:
+    def _record_transaction(self, signer: str, name: str, sign: Callable[[int], SignedTx]) -> SignedTx:
         with self.sessions.begin() as session:
             row = session.get(SignerNonceRow, signer, with_for_update=True)
             if row is None:
                 row = SignerNonceRow(signer=signer, next_nonce=self._node_nonce(signer))
                 session.add(row)
-            nonce = row.next_nonce
-            raw, tx_hash = sign(nonce)
-            row.next_nonce = nonce + 1
+            signed = sign(row.next_nonce)
+            row.next_nonce = signed.nonce + 1
             self.save(session)
             step = StepRow(
                 operation_id=self.operation_id,
@@ -102,16 +94,35 @@ class Journal:
                 kind="tx",
                 name=name[:100],
                 signer=signer,
-                nonce=nonce,
-                raw="0x" + raw.hex(),
-                tx_hash="0x" + tx_hash.hex(),
+                nonce=signed.nonce,
+                raw="0x" + signed.raw.hex(),
+                tx_hash="0x" + signed.tx_hash.hex(),
                 status="signed",
             )
             session.add(step)
         self.saved()
         self._steps.append(step)
         self._seq += 1
-        return raw, tx_hash
+        return signed
+
+    def replace(self, signer: str, attempt: SignedTx) -> SignedTx:
+        current = self._steps[self._seq - 1]
+        with self.sessions.begin() as session:
+            self.save(session)
+            step = session.get(StepRow, (self.operation_id, current.seq))
+            assert step is not None and step.kind == "tx" and step.nonce == attempt.nonce
+            step.attempts = [*(step.attempts or []), step.tx_hash]
+            step.raw, step.tx_hash = "0x" + attempt.raw.hex(), "0x" + attempt.tx_hash.hex()
+            if attempt.closing:
+                step.status = "closing"
+            current.attempts, current.raw, current.tx_hash, current.status = (
+                step.attempts,
+                step.raw,
+                step.tx_hash,
+                step.status,
+            )
+        self.saved()
+        return _signed_of(current)
 
     def resync(self, signer: str, next_nonce: int) -> None:
         last = self._forget_last()
@@ -122,22 +133,32 @@ class Journal:
             if last is not None:
                 session.delete(session.get(StepRow, (self.operation_id, last.seq)))
 
-    def refused(self, signer: str) -> None:
-        last = self._steps[-1]
+    def refused(self, signer: str) -> bool:
+        current = self._steps[self._seq - 1]
         with self.sessions.begin() as session:
             row = session.get(SignerNonceRow, signer, with_for_update=True)
-            if row is not None and last.nonce is not None and row.next_nonce == last.nonce + 1:
-                row.next_nonce = last.nonce  # nothing took it since: the next transaction uses it
-            step = session.get(StepRow, (self.operation_id, last.seq))
+            free = row is not None and current.nonce is not None and row.next_nonce == current.nonce + 1
+            if not free:
+                return False
+            row.next_nonce = current.nonce  # nothing took it since: the next transaction uses it
+            step = session.get(StepRow, (self.operation_id, current.seq))
             if step is not None:
-                step.status = last.status = "refused"
+                step.status = current.status = "refused"
+        return True
 
     def mined(self, tx_hash: bytes, succeeded: bool) -> None:
         hex_hash = "0x" + tx_hash.hex()
         for step in self._steps:
-            if step.tx_hash == hex_hash and step.status == "signed":
-                step.status = "mined" if succeeded else "reverted"
-                self._unsaved.append(step)
+            if step.kind != "tx" or step.status not in ("signed", "closing"):
+                continue
+            if step.tx_hash == hex_hash:
+                step.status = "closed" if step.status == "closing" else "mined" if succeeded else "reverted"
+            elif hex_hash in (step.attempts or []):  # an earlier attempt won: it is the step's transaction
+                step.attempts = [h for h in [*(step.attempts or []), step.tx_hash] if h != hex_hash]
+                step.tx_hash, step.status = hex_hash, "mined" if succeeded else "reverted"
+            else:
+                continue
+            self._unsaved.append(step)
 
     def save(self, session: Session) -> None:
         """Writes what is not written yet (value steps, receipts' statuses) in the caller's transaction; call
@@ -172,6 +193,13 @@ class Journal:
             return None
         self._seq -= 1
         return self._steps.pop()
+
+
+def _signed_of(step: StepRow) -> SignedTx:
+    assert step.raw is not None and step.tx_hash is not None and step.nonce is not None
+    earlier = tuple(bytes.fromhex(h[2:]) for h in step.attempts or [])
+    closing = step.status in ("closing", "closed")
+    return SignedTx(bytes.fromhex(step.raw[2:]), bytes.fromhex(step.tx_hash[2:]), step.nonce, earlier, closing)
 
 
 def new_operation_id() -> str:

@@ -333,9 +333,12 @@ class LimitOut(BaseModel):
 
 
 class TransactionOut(BaseModel):
+    """One chain write of an operation: the hash of the attempt mined (else the newest), and every attempt's."""
+
     tx_hash: str
     nonce: Uint
-    status: str  # signed, mined, reverted, refused
+    status: str  # signed, mined, reverted, refused, closing, closed
+    attempts: list[str]  # earlier attempts at the same nonce (replaced with a higher fee), oldest first
 
 
 class OperationOut(BaseModel):

@@ -169,7 +169,10 @@ def out(rt: Runtime, row: OperationRow) -> OperationOut:
         id=row.id,
         status=row.status,
         route=row.route,
-        transactions=[TransactionOut(tx_hash=s.tx_hash or "", nonce=s.nonce or 0, status=s.status) for s in steps],
+        transactions=[
+            TransactionOut(tx_hash=s.tx_hash or "", nonce=s.nonce or 0, status=s.status, attempts=s.attempts or [])
+            for s in steps
+        ],
         status_code=row.status_code,
         response=row.response,
     )

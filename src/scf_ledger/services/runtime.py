@@ -99,6 +99,7 @@ class Runtime:
         self.keystore = Keystore(settings.master_key)
         self.risk = RiskEngine()
         self.chain = chain
+        chain.sender.replace_after = settings.replace_after
         self.gw = Gateways.of(chain)
         self.embedded = is_embedded(chain.w3)
         self.platform = platform

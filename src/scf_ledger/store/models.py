@@ -277,7 +277,12 @@ class StepRow(Base):
     raw: Mapped[str | None] = mapped_column(Text, nullable=True)  # 0x-hex signed transaction
     tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
     value: Mapped[object | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(8))  # value: done; tx: signed, mined, failed
+    # Hashes of the earlier attempts at this nonce, oldest first (`raw` and `tx_hash` are the newest attempt's):
+    # any of them may be the one mined.
+    attempts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # value: done; tx: signed, mined, reverted, refused (never reached the node), closing/closed (its nonce
+    # taken by a 0-value self-transfer, the newest attempt, because its bytes could never be sent)
+    status: Mapped[str] = mapped_column(String(8))
 
 
 class SignerNonceRow(Base):

@@ -1,0 +1,127 @@
+"""Every write route of the API, as the exactly-once tests drive it: who sends it, how its input is made (before
+any fault), and the event that counts it on-chain. Each input is fresh, so cases share one deployment."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scf_ledger.chain.client import ScfChain
+from scf_ledger.domain.constants import UNIT
+from tests.utils.api import Api, order_body
+
+# method, path, body
+Request = tuple[str, str, Any]
+
+
+@dataclass(frozen=True)
+class Write:
+    who: str
+    prepare: Callable[[Api, ScfChain], Request]
+    counted: tuple[str, str]  # contract, event: one more of it when the write is done
+
+
+def count(chain: ScfChain, contract: str, event: str) -> int:
+    """How many `event`s `contract` emitted so far."""
+    return len(getattr(chain, contract).events[event]().get_logs(from_block=0))
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def _obligor(api: Api) -> str:
+    name = _name("buyer")
+    api.register(name, "obligor")
+    return name
+
+
+def receivable(api: Api, holder: str = "tier1") -> str:
+    """A fresh receivable of tier1's (its own obligor, so no limit binds), `holder` given 10 units of it."""
+    body = order_body(api, _obligor(api), 300 * UNIT, fee_bps=0)
+    placed = api.ok("POST", "/v1/orders", "gate", body)
+    token_id = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
+    if holder != "tier1":
+        api.ok("POST", f"/v1/receivables/{token_id}/transfers", "tier1", {"to": api.addresses[holder], "units": "10"})
+    return token_id
+
+
+def _offer(api: Api, chain: ScfChain, token_id: str) -> str:
+    api.ok("POST", "/v1/cash", "platform", {"to": api.addresses["bank"], "amount": str(100 * UNIT)})
+    expiry = str(chain.now() + 86_400)
+    body = {"receivable_id": token_id, "rate_bps": 500, "max_units": str(10 * UNIT), "expiry": expiry}
+    return api.ok("POST", "/v1/offers", "bank", body)["id"]
+
+
+def _order(api: Api, _: ScfChain) -> Request:
+    return "POST", "/v1/orders", order_body(api, _obligor(api), 300 * UNIT)  # a new obligor: its line is set
+
+
+def _confirm(api: Api, _: ScfChain) -> Request:
+    placed = api.ok("POST", "/v1/orders", "gate", order_body(api, _obligor(api), 300 * UNIT))
+    return "POST", f"/v1/orders/{placed['id']}/confirm", None
+
+
+def _claims(api: Api, _: ScfChain) -> Request:
+    holder = _name("claimer")
+    api.register(holder, "supplier")
+    token_id = receivable(api, holder)
+    api.ok("POST", "/v1/repayments", "gate", {"receivable_id": token_id, "amount": str(30 * UNIT)})
+    api.keys["claimer"] = api.keys[holder]  # the write's sender, for this case
+    return "POST", "/v1/claims", None
+
+
+WRITES: dict[str, Write] = {
+    "registration": Write(  # four transactions: registration, gas, two approvals
+        "platform",
+        lambda api, _: ("POST", "/v1/participants", {"kind": "financier", "name": _name("late")}),
+        ("registry", "ParticipantRegistered"),
+    ),
+    "order": Write("gate", _order, ("registry", "CreditLimitSet")),
+    "confirm": Write("gate", _confirm, ("ledger", "PurchaseOriginated")),
+    "cash": Write(
+        "platform",
+        lambda api, _: ("POST", "/v1/cash", {"to": api.addresses["tier1"], "amount": "7"}),
+        ("token", "Transfer"),
+    ),
+    "transfer": Write(
+        "tier1",
+        lambda api, _: (
+            "POST",
+            f"/v1/receivables/{receivable(api)}/transfers",
+            {"to": api.addresses["tier2"], "units": str(UNIT)},
+        ),
+        ("ledger", "TransferSingle"),
+    ),
+    "financing": Write(
+        "tier1",
+        lambda api, chain: (
+            "POST",
+            "/v1/financing-requests",
+            {"offer_id": _offer(api, chain, receivable(api)), "units": str(UNIT)},
+        ),
+        ("market", "OfferAccepted"),
+    ),
+    "offer cancel": Write(
+        "bank",
+        lambda api, chain: ("DELETE", f"/v1/offers/{_offer(api, chain, receivable(api))}", None),
+        ("market", "OfferCancelled"),
+    ),
+    "repayment": Write(  # two in local mode: the collected cash minted, then the repayment
+        "gate",
+        lambda api, _: ("POST", "/v1/repayments", {"receivable_id": receivable(api), "amount": str(10 * UNIT)}),
+        ("ledger", "Repayment"),
+    ),
+    "claims": Write("claimer", _claims, ("ledger", "Claimed")),
+    "limit": Write(
+        "platform",
+        lambda api, _: (
+            "POST",
+            f"/v1/obligors/{api.addresses[_obligor(api)]}/limit",
+            {"limit": str(5_000 * UNIT), "reason": "MANUAL"},
+        ),
+        ("registry", "CreditLimitSet"),
+    ),
+}
