@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge test-schemathesis test-faults demo deploy node lint fuzz-deep clean risk-default
+.PHONY: install compile test test-python test-anvil test-forge test-schemathesis prove test-faults demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -57,6 +57,12 @@ lint: install
 	$(BIN)/ruff format --check src tests scripts
 	$(FORGE) fmt --check contracts
 	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/slither . --fail-medium
+
+# Symbolic proofs of the money math (halmos from PyPI, installed on first use; forge on PATH).
+prove: install
+	@test -x $(BIN)/halmos || $(BIN)/python -m pip install --quiet "halmos>=0.3.3,<0.4"
+	$(FORGE) build -q
+	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/halmos --forge-build-out build/forge-out --contract ReceivableMathProofs --loop 24
 
 fuzz-deep: install
 	FOUNDRY_PROFILE=deep $(FORGE) test -q

@@ -13,6 +13,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IFinancingMarket} from "./interfaces/IFinancingMarket.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "./interfaces/IReceivableLedger.sol";
+import {ReceivableId} from "./libraries/ReceivableId.sol";
 import {ReceivableMath} from "./libraries/ReceivableMath.sol";
 
 /// @title FinancingMarket
@@ -64,15 +65,7 @@ contract FinancingMarket is IFinancingMarket, AccessControl, Pausable, EIP712, R
         if (!SignatureChecker.isValidSignatureNow(offer.financier, offerDigest(offer), signature)) {
             revert InvalidOfferSignature(offer.financier);
         }
-        if (registry.participant(offer.financier).kind != IParticipantRegistry.Kind.Financier) {
-            revert NotAFinancier(offer.financier);
-        }
-        (address obligor, IReceivableLedger.Status status, uint256 dueDate, uint256 paidPerUnit) =
-            ledger.financingTerms(id);
-        if (offer.receivableId != 0 ? offer.receivableId != id : offer.obligor != obligor) {
-            revert OfferNotForReceivable(id);
-        }
-        if (status != IReceivableLedger.Status.Active) revert ReceivableNotActive(id, status);
+        (uint256 dueDate, uint256 paidPerUnit) = _checkSale(offer, id);
 
         uint256 value = ReceivableMath.valueOfUnits(units, paidPerUnit);
         price = ReceivableMath.priceForUnits(units, paidPerUnit, offer.rateBps, dueDate, block.timestamp);
@@ -84,6 +77,32 @@ contract FinancingMarket is IFinancingMarket, AccessControl, Pausable, EIP712, R
         // slither-disable-next-line arbitrary-send-erc20
         settlementToken.safeTransferFrom(offer.financier, msg.sender, price);
         IERC1155(address(ledger)).safeTransferFrom(msg.sender, offer.financier, id, units, "");
+    }
+
+    /// @dev Who buys, who sells and what: the due date and paid-per-unit index of `id` if the sale may happen.
+    function _checkSale(Offer calldata offer, uint256 id) internal view returns (uint256 dueDate, uint256 paidPerUnit) {
+        IParticipantRegistry.Participant memory buyer = registry.participant(offer.financier);
+        if (buyer.kind != IParticipantRegistry.Kind.Financier) revert NotAFinancier(offer.financier);
+        _checkNotRestricted(offer.financier, buyer);
+        _checkNotRestricted(msg.sender, registry.participant(msg.sender));
+        address obligor;
+        IReceivableLedger.Status status;
+        bool inArrears;
+        (obligor, status, dueDate, paidPerUnit, inArrears) = ledger.financingTerms(id);
+        if (offer.receivableId != 0 ? offer.receivableId != id : offer.obligor != obligor) {
+            revert OfferNotForReceivable(id);
+        }
+        if (status != IReceivableLedger.Status.Active) revert ReceivableNotActive(id, status);
+        // Nothing of an obligor that is frozen (by default or by hand) or blacklisted, nor of a purchase one of
+        // whose installments is in arrears, is sold: its later installments are no better than the late one.
+        _checkNotRestricted(obligor, registry.participant(obligor));
+        if (inArrears) revert PurchaseInArrears(ReceivableId.purchaseOf(id));
+    }
+
+    /// @dev Frozen or blacklisted parties neither buy nor sell, and their receivables are not sold (SECURITY.md).
+    function _checkNotRestricted(address account, IParticipantRegistry.Participant memory p) internal pure {
+        if (p.blacklisted) revert ParticipantBlacklisted(account);
+        if (p.frozen) revert ParticipantFrozen(account);
     }
 
     /// @inheritdoc IFinancingMarket
@@ -107,7 +126,7 @@ contract FinancingMarket is IFinancingMarket, AccessControl, Pausable, EIP712, R
     function quote(uint256 id, uint256 units, uint16 rateBps) external view returns (uint256) {
         // A quote needs only the due date and what was paid; status is checked at acceptance.
         // slither-disable-next-line unused-return
-        (,, uint256 dueDate, uint256 paidPerUnit) = ledger.financingTerms(id);
+        (,, uint256 dueDate, uint256 paidPerUnit,) = ledger.financingTerms(id);
         return ReceivableMath.priceForUnits(units, paidPerUnit, rateBps, dueDate, block.timestamp);
     }
 

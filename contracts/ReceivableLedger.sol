@@ -28,7 +28,9 @@ import {ReceivableMath} from "./libraries/ReceivableMath.sol";
 /// - Σ over holders of (accruedUnits * face + residue + balance * (distributed - snapshot)) + dust = distributed * face,
 ///   so Σ claimed + Σ claimable + swept <= Σ distributed;
 /// - a holder's checkpoint is settled in `_update` before its balance changes;
-/// - paid == face + fee is Repaid, terminal; Defaulted never returns to Active (full recovery makes it Repaid).
+/// - paid == face + fee is Repaid, terminal; Defaulted never returns to Active (full recovery makes it Repaid);
+/// - distributed + penaltyOwed + (face + fee - paid) < 2^128: penalty is capped there, so every id can be repaid;
+/// - a purchase's `inArrears` counts its installments seen past due + grace (or defaulted) and not Repaid.
 contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -38,7 +40,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     bytes32 public constant ACKNOWLEDGEMENT_TYPEHASH = keccak256(
-        "Acknowledgement(address obligor,address supplier,uint256 principal,uint8 installments,uint16 feeBps,bytes32 documentHash,uint256 deadline)"
+        "Acknowledgement(address obligor,address supplier,uint256 principal,uint8 installments,uint16 feeBps,bytes32 documentHash,uint256 deadline,uint16 graceDays,uint16 penaltyBpsPerDay,uint16 defaultDays,uint16 interestFreeDays)"
     );
 
     /* STORAGE */
@@ -52,6 +54,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         uint16 penaltyBpsPerDay;
         uint16 defaultDays;
         address originator;
+        uint8 inArrears; // installments seen past due + grace (or defaulted) and not Repaid; blocks sales
         uint128 principal;
         uint128 feePerInstallment;
         bytes32 documentHash;
@@ -68,6 +71,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         uint128 penaltyOwed; // accrued and unpaid
         uint40 accruedUntil; // last penalty accrual point; 0 = not started (due + grace)
         bool defaulted;
+        uint16 penaltyRemainder; // 1/10_000 of a base unit carried between accruals (< 10_000)
     }
 
     /// @dev A holder's checkpoint on one id: one slot.
@@ -119,6 +123,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         external
         onlyRole(ORIGINATOR_ROLE)
         whenNotPaused
+        nonReentrant
         returns (uint256 purchaseId)
     {
         purchaseId = nextPurchaseId;
@@ -132,16 +137,18 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         external
         onlyRole(ORIGINATOR_ROLE)
         whenNotPaused
+        nonReentrant
         returns (uint256 firstPurchaseId)
     {
         if (requests.length != signatures.length) revert LengthMismatch(requests.length, signatures.length);
         firstPurchaseId = nextPurchaseId;
+        // The counter is written before any receiver hook can run.
+        // forge-lint: disable-next-line(unsafe-typecast) -- one id per purchase: 2^64 purchases cannot happen
+        nextPurchaseId = uint64(firstPurchaseId + requests.length);
         Terms memory terms_ = _terms;
         for (uint256 i; i < requests.length; ++i) {
             _originate(firstPurchaseId + i, requests[i], signatures[i], terms_);
         }
-        // forge-lint: disable-next-line(unsafe-typecast) -- one id per purchase: 2^64 purchases cannot happen
-        nextPurchaseId = uint64(firstPurchaseId + requests.length);
     }
 
     function _originate(
@@ -157,6 +164,10 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         if (block.timestamp > r.deadline) revert AcknowledgementExpired(r.deadline, block.timestamp);
         if (r.documentHash == bytes32(0)) revert ZeroDocumentHash();
+        if (
+            r.graceDays != terms_.graceDays || r.penaltyBpsPerDay != terms_.penaltyBpsPerDay
+                || r.defaultDays != terms_.defaultDays || r.interestFreeDays != terms_.interestFreeDays
+        ) revert TermsNotCurrent();
         uint256 usedBy = purchaseOfDocument[r.documentHash];
         if (usedBy != 0) revert DocumentAlreadyUsed(r.documentHash, usedBy);
         if (!SignatureChecker.isValidSignatureNow(r.obligor, acknowledgementDigest(r), signature)) {
@@ -166,7 +177,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
 
         uint256 startDay = block.timestamp / DateLib.SECONDS_PER_DAY;
         uint256 fee = ReceivableMath.feePerInstallment(r.principal, n, r.feeBps, startDay, terms_.interestFreeDays);
-        // Every installment's principal + penalty + fee must stay within uint128 accounting.
+        // Principal + fees within uint128 accounting; penalty is capped to stay within it (`_pendingPenalty`).
         if (r.principal + fee * n > type(uint128).max) revert InvalidPrincipal(r.principal, n);
 
         purchaseOfDocument[r.documentHash] = purchaseId;
@@ -179,6 +190,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
             penaltyBpsPerDay: terms_.penaltyBpsPerDay,
             defaultDays: terms_.defaultDays,
             originator: r.supplier,
+            inArrears: 0,
             principal: uint128(r.principal), // Safe cast: checked above.
             // forge-lint: disable-next-line(unsafe-typecast) -- safe: the cast bound is stated on the line
             feePerInstallment: uint128(fee), // Safe cast: fee * n + principal <= uint128 max.
@@ -212,6 +224,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         IParticipantRegistry.Participant memory s = registry.participant(supplier);
         if (s.kind != IParticipantRegistry.Kind.Supplier) revert NotASupplier(supplier);
         if (s.blacklisted) revert ParticipantBlacklisted(supplier);
+        if (s.frozen) revert ParticipantFrozen(supplier);
     }
 
     /* REPAYMENT */
@@ -227,7 +240,8 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         uint256 fee = p.feePerInstallment;
         if (s.paid == face + fee) revert InvalidStatus(id, Status.Repaid);
         // On time (before due + grace + 1 day) there is no penalty and no default: the late slot is not read.
-        uint256 penalty = _isLate(id, p) ? _accrue(id, p, face, fee, s.paid) : 0;
+        bool late = _isLate(id, p);
+        uint256 penalty = late ? _accrue(id, p, face, fee, s.paid) : 0;
 
         uint256 owed = penalty + face + fee - s.paid;
         taken = maxAmount < owed ? maxAmount : owed;
@@ -242,7 +256,11 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         if (a.toPenalty != 0) _late[id].penaltyOwed = uint128(penalty - a.toPenalty);
         if (a.toFee != 0) _feesAccrued = (uint256(_feesAccrued) + a.toFee).toUint248();
         if (a.toPrincipal != 0) exposureOf[p.obligor] -= a.toPrincipal;
-        if (taken == owed) emit ReceivableRepaid(id);
+        if (taken == owed) {
+            // A late one was counted in its purchase's arrears when first seen late (by this accrual at the latest).
+            if (late) p.inArrears -= 1;
+            emit ReceivableRepaid(id);
+        }
         emit Repayment(id, msg.sender, taken, a.toPenalty, a.toFee, a.toPrincipal);
 
         settlementToken.safeTransferFrom(msg.sender, address(this), taken);
@@ -298,11 +316,14 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         returns (uint256 penaltyOwed)
     {
         LateState storage late = _late[id];
-        (uint256 added, uint256 newPoint) = _pendingPenalty(id, p, late, face + fee - paid);
+        (uint256 added, uint256 newPoint, uint256 remainder) = _pendingPenalty(id, p, late, face + fee - paid);
         penaltyOwed = late.penaltyOwed + added;
         if (newPoint == 0) return penaltyOwed;
+        if (late.accruedUntil == 0) p.inArrears += 1; // first seen late
         late.penaltyOwed = penaltyOwed.toUint128();
         late.accruedUntil = newPoint.toUint40();
+        // forge-lint: disable-next-line(unsafe-typecast) -- remainder < 10_000
+        late.penaltyRemainder = uint16(remainder);
         emit PenaltyAccrued(id, added, newPoint);
     }
 
@@ -310,7 +331,7 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
 
     /// @inheritdoc IReceivableLedger
     function claim(uint256 id, address receiver) external nonReentrant whenNotPaused returns (uint256 amount) {
-        if (receiver == address(0)) revert ZeroAddress();
+        _checkClaimant(receiver);
         amount = _claim(id, receiver);
         if (amount == 0) revert NothingToClaim(id, msg.sender);
         settlementToken.safeTransfer(receiver, amount);
@@ -323,11 +344,21 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         whenNotPaused
         returns (uint256 total)
     {
-        if (receiver == address(0)) revert ZeroAddress();
+        _checkClaimant(receiver);
         for (uint256 i; i < ids.length; ++i) {
             total += _claim(ids[i], receiver);
         }
         if (total != 0) settlementToken.safeTransfer(receiver, total);
+    }
+
+    /// @dev Neither the holder nor the receiver may be blacklisted: the share waits, claimable, until the flag
+    /// is lifted (SECURITY.md).
+    function _checkClaimant(address receiver) internal view {
+        if (receiver == address(0)) revert ZeroAddress();
+        if (registry.participant(msg.sender).blacklisted) revert ParticipantBlacklisted(msg.sender);
+        if (receiver != msg.sender && registry.participant(receiver).blacklisted) {
+            revert ParticipantBlacklisted(receiver);
+        }
     }
 
     function _claim(uint256 id, address receiver) internal returns (uint256 amount) {
@@ -349,6 +380,19 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
         // forge-lint: disable-next-line(unsafe-typecast) -- residue < face < 2^128
         _checkpoints[id][msg.sender] = Checkpoint({snapshot: s.distributed, residue: uint128(residue)});
         emit Claimed(id, msg.sender, receiver, amount);
+    }
+
+    /// @inheritdoc IReceivableLedger
+    function releaseResidue(uint256 id, address holder) external nonReentrant returns (uint256 residue) {
+        (Purchase storage p, uint256 face) = _purchaseOf(id);
+        Status status = _statusOf(id, p, face);
+        if (status != Status.Repaid) revert InvalidStatus(id, status);
+        _settle(id, holder, _states[id].distributed, face);
+        residue = _checkpoints[id][holder].residue;
+        if (residue == 0) revert NoResidue(id, holder);
+        _checkpoints[id][holder].residue = 0;
+        _dust[id] += residue;
+        emit ResidueReleased(id, holder, residue);
     }
 
     /// @inheritdoc IReceivableLedger
@@ -385,7 +429,13 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     }
 
     function _setTerms(Terms memory terms_) internal {
-        if (terms_.defaultDays <= terms_.graceDays || terms_.maxFeeBps > ReceivableMath.BPS) revert InvalidTerms();
+        if (
+            terms_.defaultDays <= terms_.graceDays || terms_.graceDays > ReceivableMath.MAX_GRACE_DAYS
+                || terms_.penaltyBpsPerDay > ReceivableMath.MAX_PENALTY_BPS_PER_DAY
+                || terms_.defaultDays > ReceivableMath.MAX_DEFAULT_DAYS
+                || terms_.interestFreeDays > ReceivableMath.MAX_INTEREST_FREE_DAYS
+                || terms_.maxFeeBps > ReceivableMath.MAX_FEE_BPS
+        ) revert InvalidTerms();
         _terms = terms_;
         emit TermsSet(terms_);
     }
@@ -467,7 +517,11 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
                     r.installments,
                     r.feeBps,
                     r.documentHash,
-                    r.deadline
+                    r.deadline,
+                    r.graceDays,
+                    r.penaltyBpsPerDay,
+                    r.defaultDays,
+                    r.interestFreeDays
                 )
             )
         );
@@ -524,12 +578,12 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     function financingTerms(uint256 id)
         external
         view
-        returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled)
+        returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled, bool inArrears)
     {
         (Purchase storage p, uint256 face) = _purchaseOf(id);
         dueDate = ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id));
         paidPerUnitScaled = ReceivableMath.paidPerUnitScaled(_states[id].distributed, face);
-        return (p.obligor, _statusOf(id, p, face), dueDate, paidPerUnitScaled);
+        return (p.obligor, _statusOf(id, p, face), dueDate, paidPerUnitScaled, p.inArrears != 0);
     }
 
     /// @inheritdoc IReceivableLedger
@@ -572,28 +626,33 @@ contract ReceivableLedger is IReceivableLedger, ERC1155Pausable, AccessControl, 
     /// @dev Penalty owed if accrued at this block, without writing it.
     function _penaltyNow(uint256 id, Purchase storage p, uint256 outstanding) internal view returns (uint256) {
         LateState storage late = _late[id];
-        (uint256 added,) = _pendingPenalty(id, p, late, outstanding);
+        // slither-disable-next-line unused-return
+        (uint256 added,,) = _pendingPenalty(id, p, late, outstanding);
         return late.penaltyOwed + added;
     }
 
-    /// @dev Penalty accrued since the last accrual point and the new point; (0, 0) when no whole day has
-    /// passed since it, or when the id is defaulted (penalty stops at default).
+    /// @dev Penalty accrued since the last accrual point, the new point and the carried remainder; zeros when
+    /// no whole day has passed since it, or when the id is defaulted (penalty stops at default). Capped so that
+    /// distributed + penalty owed + outstanding stays below 2^128: every id can always be repaid in full.
     function _pendingPenalty(uint256 id, Purchase storage p, LateState storage late, uint256 outstanding)
         internal
         view
-        returns (uint256 added, uint256 newPoint)
+        returns (uint256 added, uint256 newPoint, uint256 remainder)
     {
-        if (late.defaulted || outstanding == 0) return (0, 0);
+        if (late.defaulted || outstanding == 0) return (0, 0, 0);
         uint256 point = late.accruedUntil;
         if (point == 0) {
             point = ReceivableMath.dueDate(p.startDay, ReceivableId.installmentOf(id)) + uint256(p.graceDays) * 1 days;
         }
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
-        if (block.timestamp < point + 1 days) return (0, 0);
+        if (block.timestamp < point + 1 days) return (0, 0, 0);
         // Whole days only (DESIGN §3): the partial day is carried by the new accrual point, not lost.
         // slither-disable-next-line divide-before-multiply
         uint256 elapsedDays = (block.timestamp - point) / 1 days;
-        added = ReceivableMath.penaltyFor(outstanding, p.penaltyBpsPerDay, elapsedDays);
+        (added, remainder) =
+            ReceivableMath.penaltyFor(outstanding, p.penaltyBpsPerDay, elapsedDays, late.penaltyRemainder);
         newPoint = point + elapsedDays * 1 days;
+        uint256 room = type(uint128).max - _states[id].distributed - late.penaltyOwed - outstanding;
+        if (added > room) (added, remainder) = (room, 0);
     }
 }

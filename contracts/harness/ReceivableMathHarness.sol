@@ -28,8 +28,12 @@ contract ReceivableMathHarness {
         return DateLib.addMonths(dayNumber, months);
     }
 
-    function penaltyFor(uint256 outstanding, uint256 bpsPerDay, uint256 elapsedDays) external pure returns (uint256) {
-        return ReceivableMath.penaltyFor(outstanding, bpsPerDay, elapsedDays);
+    function penaltyFor(uint256 outstanding, uint256 bpsPerDay, uint256 elapsedDays, uint256 remainder)
+        external
+        pure
+        returns (uint256 penalty, uint256 newRemainder)
+    {
+        return ReceivableMath.penaltyFor(outstanding, bpsPerDay, elapsedDays, remainder);
     }
 
     function allocate(uint256 amount, uint256 penaltyOwed, uint256 fee, uint256 paid)

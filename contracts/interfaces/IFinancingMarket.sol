@@ -32,6 +32,9 @@ interface IFinancingMarket {
     error UnitsOutOfRange(uint256 units, uint256 minUnits, uint256 available);
     error ReceivableNotActive(uint256 id, IReceivableLedger.Status status);
     error NotAFinancier(address account);
+    error ParticipantFrozen(address account);
+    error ParticipantBlacklisted(address account);
+    error PurchaseInArrears(uint256 purchaseId);
 
     /* EVENTS */
 

@@ -26,6 +26,11 @@ interface IReceivableLedger {
         uint16 feeBps;
         bytes32 documentHash;
         uint256 deadline;
+        // The late terms the obligor accepts: they must be the ledger's terms when the purchase is originated.
+        uint16 graceDays;
+        uint16 penaltyBpsPerDay;
+        uint16 defaultDays;
+        uint16 interestFreeDays;
     }
 
     /// @notice Deployment-wide terms, snapshotted into each purchase at origination.
@@ -79,6 +84,9 @@ interface IReceivableLedger {
     error NothingToSweep(uint256 id);
     error LengthMismatch(uint256 left, uint256 right);
     error InvalidTerms();
+    error TermsNotCurrent();
+    error ParticipantFrozen(address account);
+    error NoResidue(uint256 id, address holder);
     error ZeroAddress();
 
     /* EVENTS */
@@ -101,6 +109,7 @@ interface IReceivableLedger {
     event ReceivableDefaulted(uint256 indexed id, address indexed obligor, uint256 outstanding);
     event Claimed(uint256 indexed id, address indexed holder, address receiver, uint256 amount);
     event DustSwept(uint256 indexed id, address indexed to, uint256 amount);
+    event ResidueReleased(uint256 indexed id, address indexed holder, uint256 residue);
     event FeesWithdrawn(address indexed to, uint256 amount);
     event TermsSet(Terms terms);
 
@@ -136,11 +145,16 @@ interface IReceivableLedger {
 
     /* CLAIMS */
 
-    /// @notice Pays the caller's share of repayments of `id` to `receiver`.
+    /// @notice Pays the caller's share of repayments of `id` to `receiver`. Refused while the caller or the
+    /// receiver is blacklisted: the share stays claimable until the flag is lifted.
     function claim(uint256 id, address receiver) external returns (uint256 amount);
 
     /// @notice Claims several ids at once to `receiver`; ids with nothing to claim are skipped.
     function claimMany(uint256[] calldata ids, address receiver) external returns (uint256 total);
+
+    /// @notice Moves `holder`'s rounding residue on a Repaid id (below one base unit, which no claim of its can
+    /// ever pay out) into the id's dust, its whole units staying claimable. Anyone may call.
+    function releaseResidue(uint256 id, address holder) external returns (uint256 residue);
 
     /// @notice Sends the rounding dust of a Repaid id to `to`. Caller needs PLATFORM_ROLE.
     function sweepDust(uint256 id, address to) external returns (uint256 amount);
@@ -150,7 +164,8 @@ interface IReceivableLedger {
 
     /* ADMIN */
 
-    /// @notice Sets the terms used for purchases originated from now on. Caller needs PLATFORM_ROLE.
+    /// @notice Sets the terms used for purchases originated from now on, each within ReceivableMath's bounds
+    /// (and default after grace). Caller needs PLATFORM_ROLE.
     function setTerms(Terms calldata terms) external;
 
     /// @notice Stops origination, transfers, claims, accrual and defaults; repayment stays open so that a pause
@@ -177,11 +192,12 @@ interface IReceivableLedger {
     /// @notice The obligor's unpaid principal over all its receivables.
     function exposureOf(address obligor) external view returns (uint256);
 
-    /// @notice Obligor, status, due date and paid-per-unit index of `id`, for the financing market.
+    /// @notice Obligor, status, due date and paid-per-unit index of `id`, and whether an installment of its
+    /// purchase is in arrears (seen past due + grace, or defaulted, and not repaid), for the financing market.
     function financingTerms(uint256 id)
         external
         view
-        returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled);
+        returns (address obligor, Status status, uint256 dueDate, uint256 paidPerUnitScaled, bool inArrears);
 
     /// @notice The EIP-712 digest the obligor signs for `request`.
     function acknowledgementDigest(OriginationRequest calldata request) external view returns (bytes32);

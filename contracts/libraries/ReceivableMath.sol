@@ -15,6 +15,14 @@ library ReceivableMath {
     /// @dev ACT/360 year in seconds.
     uint256 internal constant YEAR_360 = 360 * 86_400;
 
+    /* TERMS' BOUNDS (setTerms refuses anything beyond them) */
+
+    uint16 internal constant MAX_GRACE_DAYS = 30;
+    uint16 internal constant MAX_PENALTY_BPS_PER_DAY = 100; // 1 % of what is outstanding a day
+    uint16 internal constant MAX_DEFAULT_DAYS = 365;
+    uint16 internal constant MAX_INTEREST_FREE_DAYS = 62;
+    uint16 internal constant MAX_FEE_BPS = 1_000; // 10 % of the principal per installment
+
     /* SCHEDULE */
 
     /// @notice True for the plans the product sells: 1, 3, 6, 12 or 24 installments.
@@ -71,9 +79,19 @@ library ReceivableMath {
 
     /* PENALTY */
 
-    /// @notice Penalty for `elapsedDays` whole days on `outstanding` at `bpsPerDay`.
-    function penaltyFor(uint256 outstanding, uint256 bpsPerDay, uint256 elapsedDays) internal pure returns (uint256) {
-        return Math.mulDiv(outstanding, bpsPerDay * elapsedDays, BPS);
+    /// @notice Penalty for `elapsedDays` whole days on `outstanding` at `bpsPerDay`, with the remainder (in
+    /// 1/10_000 of a base unit) carried from earlier accruals: the new remainder is carried to the next, so
+    /// accruing every day or once gives the same penalty while `outstanding` is unchanged (DESIGN §14).
+    /// @dev No overflow: outstanding < 2^128, bpsPerDay <= MAX_PENALTY_BPS_PER_DAY, elapsedDays < 2^40.
+    function penaltyFor(uint256 outstanding, uint256 bpsPerDay, uint256 elapsedDays, uint256 remainder)
+        internal
+        pure
+        returns (uint256 penalty, uint256 newRemainder)
+    {
+        uint256 numerator = outstanding * bpsPerDay * elapsedDays + remainder;
+        // slither-disable-next-line divide-before-multiply
+        penalty = numerator / BPS;
+        newRemainder = numerator - penalty * BPS;
     }
 
     /* PRO RATA */
@@ -101,13 +119,15 @@ library ReceivableMath {
 
     /* PRICE */
 
-    /// @notice Value bought with `units`: the units less what was already paid on them.
+    /// @notice Value bought with `units`: the units less what was already paid on them, that part rounded up
+    /// so that a sale split in parts never values more than the whole (DESIGN §14).
     function valueOfUnits(uint256 units, uint256 paidPerUnitScaled) internal pure returns (uint256) {
-        uint256 paid = Math.mulDiv(units, paidPerUnitScaled, SCALE);
+        uint256 paid = Math.mulDiv(units, paidPerUnitScaled, SCALE, Math.Rounding.Ceil);
         return paid >= units ? 0 : units - paid;
     }
 
-    /// @notice price = v - floor(v * r * (T - t) / (10_000 * 360 days)), at least 0; v at or after T.
+    /// @notice price = v - ceil(v * r * (T - t) / (10_000 * 360 days)), at least 0; v at or after T. The
+    /// discount rounds up, so splitting a sale into fills never pays the seller more than one fill would.
     function priceForUnits(uint256 units, uint256 paidPerUnitScaled, uint256 rateBps, uint256 due, uint256 nowTs)
         internal
         pure
@@ -115,7 +135,7 @@ library ReceivableMath {
     {
         uint256 value = valueOfUnits(units, paidPerUnitScaled);
         if (nowTs >= due) return value;
-        uint256 discount = Math.mulDiv(value, rateBps * (due - nowTs), BPS * YEAR_360);
+        uint256 discount = Math.mulDiv(value, rateBps * (due - nowTs), BPS * YEAR_360, Math.Rounding.Ceil);
         // A rate high enough to discount more than the value prices the units at zero, never below.
         return discount >= value ? 0 : value - discount;
     }

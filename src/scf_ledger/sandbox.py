@@ -71,6 +71,7 @@ class World:
             fee_bps=fee_bps,
             document_hash=document if document is not None else keccak(text=f"invoice-{self.docs}"),
             deadline=deadline if deadline is not None else MAX_UINT256,
+            terms=self.gw.ledger.terms(),
         )
 
     def originate(self, request: OriginationRequest, signer: LocalAccount | None = None) -> tuple[int, TxReceipt]:

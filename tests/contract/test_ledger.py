@@ -24,8 +24,8 @@ def test_originate_mints_one_id_per_installment_and_records_terms(world: World) 
     assert world.gw.ledger.call("purchaseOfDocument", request.document_hash) == purchase_id
     stored = world.gw.ledger.call("purchase", purchase_id)
     assert stored[0] == world.obligor.address and stored[2] == 12
-    assert stored[6] == world.suppliers[0].address and stored[7] == 1_200 * UNIT
-    assert stored[8] == 18 * UNIT  # 1_200 sUSD * 1.5 %
+    assert stored[6] == world.suppliers[0].address and stored[7] == 0  # no installment in arrears
+    assert stored[8] == 1_200 * UNIT and stored[9] == 18 * UNIT  # fee: 1_200 sUSD * 1.5 %
     balances = world.gw.ledger.call(
         "balanceOfBatch", [world.suppliers[0].address] * 12, [(purchase_id << 8) | i for i in range(12)]
     )
@@ -296,8 +296,8 @@ def test_terms_pause_and_views(world: World) -> None:
     assert tuple(world.gw.ledger.events(receipt, "TermsSet")[0]["terms"].values()) == (5, 7, 60, 0, 500)
     ids = world.buy(1_000, 1, fee_bps=100)  # interest-free days now 0: the fee applies
     assert world.gw.ledger.call("receivable", ids[0])[6] == 10
-    obligor, status, _due, index = world.gw.ledger.call("financingTerms", ids[0])
-    assert (obligor, status, index) == (world.obligor.address, Status.ACTIVE, 0)
+    obligor, status, _due, index, in_arrears = world.gw.ledger.call("financingTerms", ids[0])
+    assert (obligor, status, index, in_arrears) == (world.obligor.address, Status.ACTIVE, 0, False)
     assert world.gw.ledger.call("supportsInterface", bytes.fromhex("d9b67a26"))  # ERC-1155
     assert world.gw.ledger.call("uri", ids[0]) == ""
     assert world.gw.ledger.call("isApprovedForAll", world.suppliers[0].address, world.chain.market.address)

@@ -59,11 +59,17 @@ def test_calendar_matches(harness: Any, day: int, months: int) -> None:
 
 
 @CHECK
-@given(outstanding=st.integers(0, MAX), bps=st.integers(0, 65_535), days=st.integers(0, 100_000))
-def test_penalty_matches(harness: Any, outstanding: int, bps: int, days: int) -> None:
+@given(
+    outstanding=st.integers(0, MAX),
+    bps=st.integers(0, 100),
+    days=st.integers(0, 100_000),
+    remainder=st.integers(0, money.BPS - 1),
+)
+def test_penalty_matches(harness: Any, outstanding: int, bps: int, days: int, remainder: int) -> None:
     due = 0
-    accrual = money.accrue_penalty(outstanding, bps, due, 0, None, days * money.SECONDS_PER_DAY)
-    assert harness.penaltyFor(outstanding, bps, days).call() == accrual.added
+    accrual = money.accrue_penalty(outstanding, bps, due, 0, None, days * money.SECONDS_PER_DAY, remainder)
+    expected = (accrual.added, accrual.remainder) if days else (0, remainder)
+    assert tuple(harness.penaltyFor(outstanding, bps, days, remainder).call()) == expected
 
 
 @CHECK

@@ -23,7 +23,7 @@ from scf_ledger.domain.constants import UNIT
 from scf_ledger.sandbox import World, create_world, utc
 from scf_ledger.store.indexer import ChainMismatch, Indexer
 from scf_ledger.store.indexer.reconcile import reconcile
-from scf_ledger.store.models import ChainEvent, ChainMeta, HoldingRow, RepaymentRow
+from scf_ledger.store.models import ChainEvent, ChainMeta, HoldingRow, ReceivableRow, RepaymentRow
 from tests.utils.indexing import chain_logs, count, index_command, sessions_for
 
 START = utc(2027, 1, 31, 12)
@@ -50,6 +50,25 @@ def test_lifecycle_is_indexed_and_reconciles_clean(db_url: str) -> None:
     again, _ = _indexer(world, db_url)
     assert again.run_until_synced() == 0
     assert count(sessions, ChainEvent) == chain_logs(world)
+
+
+def test_a_released_residue_reaches_the_dust_in_the_read_model(db_url: str) -> None:
+    world = create_world(connect(), start=START)
+    s1, s2 = world.suppliers[:2]
+    (token_id, *_) = world.buy(9, 3, fee_bps=0)  # face 3
+    world.transfer(s1, s2, token_id, 1)
+    world.repay(token_id, 1)  # a third of a unit to s2: its residue
+    world.transfer(s2, s1, token_id, 1)  # sold out
+    world.repay(token_id, 2**255)
+    assert world.claim(s1, token_id) == 2
+    world.gw.ledger.transact(world.outsider, "releaseResidue", token_id, s2.address)  # anyone may
+    indexer, sessions = _indexer(world, db_url)
+    indexer.run_until_synced()
+    assert reconcile(world.gw, sessions) == []
+    with sessions() as session:
+        receivable = session.get(ReceivableRow, token_id)
+        assert receivable is not None and receivable.dust == 3  # two thirds from s1's claim, a third from s2
+        assert session.get(HoldingRow, (token_id, s2.address)).residue == 0
 
 
 def test_restart_resumes_exactly_where_it_stopped(db_url: str) -> None:

@@ -97,13 +97,14 @@ contract LedgerHandler is Test {
     {
         uint256 o = obligorSeed % OBLIGORS;
         address obligor = obligors[o];
-        if (registry.participant(obligor).frozen) return;
+        if (_restricted(obligor) || _restricted(holders[0])) return;
         uint8[5] memory counts = [1, 3, 6, 12, 24];
         uint8 n = counts[nSeed % 5];
         principal = bound(principal, n, 1e13);
         uint256 limit = registry.participant(obligor).creditLimit;
         if (ledger.exposureOf(obligor) + principal > limit) return;
         bytes32 document = keccak256(abi.encode("invoice", originations));
+        IReceivableLedger.Terms memory terms = ledger.terms();
         IReceivableLedger.OriginationRequest memory r = IReceivableLedger.OriginationRequest({
             obligor: obligor,
             supplier: holders[0],
@@ -111,7 +112,11 @@ contract LedgerHandler is Test {
             installments: n,
             feeBps: uint16(bound(feeBps, 0, 1_000)),
             documentHash: document,
-            deadline: type(uint256).max
+            deadline: type(uint256).max,
+            graceDays: terms.graceDays,
+            penaltyBpsPerDay: terms.penaltyBpsPerDay,
+            defaultDays: terms.defaultDays,
+            interestFreeDays: terms.interestFreeDays
         });
         uint256 purchaseId = ledger.originate(r, signDigest(obligorKeys[o], ledger.acknowledgementDigest(r)));
         originations++;
@@ -134,7 +139,7 @@ contract LedgerHandler is Test {
         address from = holders[fromSeed % HOLDERS];
         address to = holders[toSeed % HOLDERS];
         uint256 balance = ledger.balanceOf(from, id);
-        if (balance == 0 || from == to) return;
+        if (balance == 0 || from == to || _blacklisted(from) || _blacklisted(to)) return;
         units = bound(units, 1, balance);
         vm.prank(from);
         ledger.safeTransferFrom(from, to, id, units, "");
@@ -180,9 +185,31 @@ contract LedgerHandler is Test {
         if (ids.length == 0) return;
         uint256 id = ids[idSeed % ids.length];
         address holder = holders[holderSeed % HOLDERS];
-        if (ledger.claimable(id, holder) == 0) return;
+        if (ledger.claimable(id, holder) == 0 || _blacklisted(holder)) return; // a blacklisted holder's share waits
         vm.prank(holder);
         claimedTotal += ledger.claim(id, holder);
+    }
+
+    /// Anyone may bring a penalty up to date, as often as it likes: the total must not depend on it.
+    function accrue(uint256 idSeed) public {
+        if (ids.length == 0) return;
+        ledger.accruePenalty(ids[idSeed % ids.length]);
+    }
+
+    /// A holder's residue on a Repaid id moves to the dust (permissionless).
+    function releaseResidue(uint256 idSeed, uint256 holderSeed) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        if (ledger.statusOf(id) != IReceivableLedger.Status.Repaid) return;
+        try ledger.releaseResidue(id, holders[holderSeed % HOLDERS]) {} catch {} // NoResidue: nothing to move
+    }
+
+    /// The platform freezes or blacklists a party, or lifts the flag.
+    function flag(uint256 accountSeed, bool blacklist, bool on) public {
+        uint256 k = accountSeed % (HOLDERS + OBLIGORS);
+        address account = k < HOLDERS ? holders[k] : obligors[k - HOLDERS];
+        if (blacklist) registry.setBlacklisted(account, on, "TEST");
+        else registry.setFrozen(account, on, "TEST");
     }
 
     function sweep(uint256 idSeed) public {
@@ -205,7 +232,7 @@ contract LedgerHandler is Test {
         uint256 id = ids[idSeed % ids.length];
         address seller = holders[sellerSeed % (HOLDERS - 1)];
         uint256 balance = ledger.balanceOf(seller, id);
-        if (balance == 0 || ledger.statusOf(id) != IReceivableLedger.Status.Active) return;
+        if (balance == 0 || !_forSale(id) || _restricted(seller) || _restricted(holders[HOLDERS - 1])) return;
         units = bound(units, 1, balance);
         IFinancingMarket.Offer memory offer = IFinancingMarket.Offer({
             financier: holders[HOLDERS - 1],
@@ -221,6 +248,21 @@ contract LedgerHandler is Test {
         bytes memory signature = signDigest(FINANCIER_KEY, market.offerDigest(offer));
         vm.prank(seller);
         market.acceptOffer(offer, signature, id, units);
+    }
+
+    /// @dev Active, its purchase not in arrears, its obligor neither frozen nor blacklisted (the market's rule).
+    function _forSale(uint256 id) internal view returns (bool) {
+        (address obligor, IReceivableLedger.Status status,,, bool inArrears) = ledger.financingTerms(id);
+        return status == IReceivableLedger.Status.Active && !inArrears && !_restricted(obligor);
+    }
+
+    function _restricted(address account) internal view returns (bool) {
+        IParticipantRegistry.Participant memory p = registry.participant(account);
+        return p.frozen || p.blacklisted;
+    }
+
+    function _blacklisted(address account) internal view returns (bool) {
+        return registry.participant(account).blacklisted;
     }
 
     function _noteTerminal(uint256 id) internal {

@@ -69,6 +69,7 @@ abstract contract Fixture is Test {
         returns (IReceivableLedger.OriginationRequest memory r)
     {
         documents++;
+        IReceivableLedger.Terms memory terms = ledger.terms();
         r = IReceivableLedger.OriginationRequest({
             obligor: obligor,
             supplier: supplier,
@@ -76,7 +77,11 @@ abstract contract Fixture is Test {
             installments: n,
             feeBps: feeBps,
             documentHash: keccak256(abi.encode("invoice", documents)),
-            deadline: type(uint256).max
+            deadline: type(uint256).max,
+            graceDays: terms.graceDays,
+            penaltyBpsPerDay: terms.penaltyBpsPerDay,
+            defaultDays: terms.defaultDays,
+            interestFreeDays: terms.interestFreeDays
         });
     }
 

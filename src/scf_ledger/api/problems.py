@@ -34,6 +34,11 @@ CONFLICTS = {
     "NothingToClaim",
     "NothingToSweep",
     "OfferExpired",
+    "PurchaseInArrears",
+    "ParticipantFrozen",
+    "ParticipantBlacklisted",
+    "TermsNotCurrent",
+    "NoResidue",
 }
 
 

@@ -23,6 +23,11 @@ ACKNOWLEDGEMENT_FIELDS = [
     {"name": "feeBps", "type": "uint16"},
     {"name": "documentHash", "type": "bytes32"},
     {"name": "deadline", "type": "uint256"},
+    # The late terms the obligor accepts (the ledger's current terms; origination refuses others).
+    {"name": "graceDays", "type": "uint16"},
+    {"name": "penaltyBpsPerDay", "type": "uint16"},
+    {"name": "defaultDays", "type": "uint16"},
+    {"name": "interestFreeDays", "type": "uint16"},
 ]
 OFFER_FIELDS = [
     {"name": "financier", "type": "address"},
@@ -38,6 +43,8 @@ OFFER_FIELDS = [
 
 @dataclass(frozen=True)
 class OriginationRequest:
+    """What the obligor acknowledges, with the ledger's terms it accepts (`terms`, from `LedgerGateway.terms`)."""
+
     obligor: str
     supplier: str
     principal: int
@@ -45,6 +52,7 @@ class OriginationRequest:
     fee_bps: int
     document_hash: bytes
     deadline: int
+    terms: Terms
 
     def as_message(self) -> dict[str, Any]:
         return {
@@ -55,6 +63,10 @@ class OriginationRequest:
             "feeBps": self.fee_bps,
             "documentHash": self.document_hash,
             "deadline": self.deadline,
+            "graceDays": self.terms.grace_days,
+            "penaltyBpsPerDay": self.terms.penalty_bps_per_day,
+            "defaultDays": self.terms.default_days,
+            "interestFreeDays": self.terms.interest_free_days,
         }
 
     def as_tuple(self) -> tuple[Any, ...]:

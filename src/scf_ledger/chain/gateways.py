@@ -17,6 +17,7 @@ from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxReceipt
 
 from scf_ledger.chain.client import Offer, OriginationRequest, ScfChain
+from scf_ledger.chain.deploy import Terms
 from scf_ledger.chain.sender import Call
 from scf_ledger.domain.enums import Kind, Status
 from scf_ledger.domain.ids import purchase_token_ids
@@ -169,6 +170,11 @@ class RegistryGateway(Gateway):
 
 class LedgerGateway(Gateway):
     # ORIGINATION
+
+    def terms(self, *, block: BlockIdentifier | None = None) -> Terms:
+        """The terms a purchase originated now gets (and its acknowledgement must carry)."""
+        t = self.named("terms", self.call("terms", block=block))
+        return Terms(t["graceDays"], t["penaltyBpsPerDay"], t["defaultDays"], t["interestFreeDays"], t["maxFeeBps"])
 
     def originate(self, originator: LocalAccount, request: OriginationRequest, signature: bytes) -> Origination:
         receipt = self.transact(originator, "originate", request.as_tuple(), signature)

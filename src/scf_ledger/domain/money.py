@@ -121,19 +121,30 @@ def schedule(
 class PenaltyAccrual:
     added: int
     accrued_until: int  # the new accrual point; unchanged when no whole day passed
+    remainder: int = 0  # 1/10_000 of a base unit carried to the next accrual (< 10_000)
 
 
 def accrue_penalty(
-    outstanding: int, bps_per_day: int, due: int, grace_days: int, accrued_until: int | None, now: int
+    outstanding: int,
+    bps_per_day: int,
+    due: int,
+    grace_days: int,
+    accrued_until: int | None,
+    now: int,
+    remainder: int = 0,
 ) -> PenaltyAccrual:
-    """Penalty for the whole days since the last accrual point (due + grace at first); partial days carry."""
+    """Penalty for the whole days since the last accrual point (due + grace at first); partial days carry, and
+    so does the remainder below one base unit (DESIGN §14: `num += outstanding·p·d; penalty += num // 10_000;
+    num %= 10_000`), so accruing daily or once gives the same penalty while `outstanding` is unchanged. (The
+    contract also caps the penalty where principal + fee + penalty would leave the 128-bit range.)"""
     check_amount("outstanding", outstanding)
     _check_timestamp("now", now)
     point = accrued_until if accrued_until else due + grace_days * SECONDS_PER_DAY
     if now < point + SECONDS_PER_DAY:
-        return PenaltyAccrual(0, point)
+        return PenaltyAccrual(0, point, remainder)
     elapsed_days = (now - point) // SECONDS_PER_DAY
-    return PenaltyAccrual(outstanding * bps_per_day * elapsed_days // BPS, point + elapsed_days * SECONDS_PER_DAY)
+    added, carried = divmod(outstanding * bps_per_day * elapsed_days + remainder, BPS)
+    return PenaltyAccrual(added, point + elapsed_days * SECONDS_PER_DAY, carried)
 
 
 # REPAYMENT
@@ -185,21 +196,27 @@ def paid_per_unit_scaled(distributed: int, face: int) -> int:
 # PRICE
 
 
+def _ceil_div(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
 def value_of_units(units: int, paid_per_unit_scaled: int) -> int:
-    """The outstanding principal bought with `units`: the seller keeps what was paid before the sale."""
+    """The outstanding principal bought with `units`: the seller keeps what was paid before the sale, that part
+    rounded up (DESIGN §14), so that a sale split in parts never values more than the whole."""
     check_amount("units", units)
-    return max(units - units * paid_per_unit_scaled // SCALE, 0)
+    return max(units - _ceil_div(units * paid_per_unit_scaled, SCALE), 0)
 
 
 def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: int, now: int) -> int:
-    """price = v - floor(v * r * (T - t) / (10_000 * 360 days)), never below 0; v at or after T (ACT/360)."""
+    """price = v - ceil(v * r * (T - t) / (10_000 * 360 days)), never below 0; v at or after T (ACT/360). The
+    discount rounds up: splitting a sale into fills never pays the seller more than one fill would."""
     check_amount("rate_bps", rate_bps, maximum=2**16 - 1)
     _check_timestamp("due", due)
     _check_timestamp("now", now)
     value = value_of_units(units, paid_per_unit_scaled)
     if now >= due:
         return value
-    discount = value * rate_bps * (due - now) // (BPS * YEAR_360)
+    discount = _ceil_div(value * rate_bps * (due - now), BPS * YEAR_360)
     return max(value - discount, 0)
 
 

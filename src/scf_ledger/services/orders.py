@@ -200,7 +200,9 @@ def get(rt: Runtime, party: Party, order_id: str) -> OrderOut:
     return order_out(*visible_order(rt, party, order_id))
 
 
-def _origination_request(order: CreditOrderRow) -> OriginationRequest:
+def _origination_request(rt: Runtime, order: CreditOrderRow) -> OriginationRequest:
+    """The order as the buyer acknowledges it, with the ledger's terms now: a buyer who signed before the
+    platform changed them must sign again (origination answers TermsNotCurrent)."""
     return OriginationRequest(
         order.buyer,
         order.supplier,
@@ -209,6 +211,7 @@ def _origination_request(order: CreditOrderRow) -> OriginationRequest:
         order.fee_bps,
         bytes.fromhex(order.document_hash[2:]),
         order.deadline,
+        rt.gw.ledger.terms(),
     )
 
 
@@ -217,7 +220,7 @@ def acknowledgement(rt: Runtime, party: Party, order_id: str) -> TypedDataOut:
     order, _ = visible_order(rt, party, order_id)
     message = {
         k: ("0x" + v.hex() if isinstance(v, bytes) else str(v) if isinstance(v, int) else v)
-        for k, v in _origination_request(order).as_message().items()
+        for k, v in _origination_request(rt, order).as_message().items()
     }
     return TypedDataOut(
         types={"Acknowledgement": ACKNOWLEDGEMENT_FIELDS},
@@ -227,12 +230,14 @@ def acknowledgement(rt: Runtime, party: Party, order_id: str) -> TypedDataOut:
     )
 
 
-def _acknowledgement_signature(rt: Runtime, order: CreditOrderRow, body: ConfirmOrder) -> bytes:
+def _acknowledgement_signature(
+    rt: Runtime, order: CreditOrderRow, request: OriginationRequest, body: ConfirmOrder
+) -> bytes:
     if body.acknowledgement_signature:
         return bytes.fromhex(body.acknowledgement_signature[2:])
     buyer = rt.party(order.buyer)
     if buyer is not None and buyer.custodial:
-        return rt.chain.sign_acknowledgement(rt.signer(order.buyer), _origination_request(order))
+        return rt.chain.sign_acknowledgement(rt.signer(order.buyer), request)
     raise Conflict(
         "Needs the buyer's signature",
         f"sign GET /v1/orders/{order.id}/acknowledgement and send acknowledgement_signature",
@@ -251,8 +256,9 @@ def confirm(rt: Runtime, gateway: Party, order_id: str, body: ConfirmOrder) -> C
     """Payment confirmed: the purchase is originated on-chain, one token per installment."""
     order, decision = visible_order(rt, gateway, order_id)
     step("approved", lambda: _confirmable(order, gateway))  # checked once: run again, the order is confirmed
-    signature = _acknowledgement_signature(rt, order, body)
-    origination = rt.gw.ledger.originate(rt.platform, _origination_request(order), signature)
+    request = _origination_request(rt, order)
+    signature = _acknowledgement_signature(rt, order, request, body)
+    origination = rt.gw.ledger.originate(rt.platform, request, signature)
     with rt.sessions.begin() as session:
         row = session.get(CreditOrderRow, order_id)
         assert row is not None

@@ -199,3 +199,36 @@ def test_bad_plans_and_dates_have_typed_errors() -> None:
         money.fee_per_installment(1_000, 3, 10_001, 0)
     with pytest.raises(InvalidAmount):
         money.share_of(1, 1, 0, 0)
+
+
+@given(
+    outstanding=st.integers(0, 2**128 - 1),
+    bps=st.integers(0, 100),
+    days=st.integers(1, 400),
+    steps=st.lists(st.integers(1, 30), min_size=1, max_size=20),
+)
+def test_daily_and_lazy_accrual_give_the_same_penalty(outstanding: int, bps: int, days: int, steps: list[int]) -> None:
+    """DESIGN §14: the remainder is carried, so how often the penalty is accrued never changes it."""
+    due, start = 0, 0
+    end = start + days * money.SECONDS_PER_DAY
+    lazy = money.accrue_penalty(outstanding, bps, due, 0, None, end)
+    total, point, remainder, now = 0, None, 0, start
+    for step in [*steps, days]:
+        now = min(now + step * money.SECONDS_PER_DAY, end)
+        accrual = money.accrue_penalty(outstanding, bps, due, 0, point, now, remainder)
+        total, point, remainder = total + accrual.added, accrual.accrued_until, accrual.remainder
+    assert (total, remainder) == (lazy.added, lazy.remainder)
+
+
+@given(
+    units=st.integers(2, 10**12),
+    parts=st.integers(2, 8),
+    paid=st.integers(0, 10**27),
+    rate=st.integers(0, 65_535),
+    left=st.integers(0, 4 * 360 * 86_400),
+)
+def test_a_split_sale_never_pays_more_than_one_fill(units: int, parts: int, paid: int, rate: int, left: int) -> None:
+    """DESIGN §14: value and discount round against the seller, so splitting never pays more."""
+    whole = money.price_for_units(units, paid, rate, left, 0)
+    sizes = [units // parts] * (parts - 1) + [units - units // parts * (parts - 1)]
+    assert sum(money.price_for_units(size, paid, rate, left, 0) for size in sizes if size) <= whole

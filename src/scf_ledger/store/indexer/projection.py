@@ -212,6 +212,20 @@ def _dust_swept(session: Session, ev: DecodedEvent) -> None:
     receivable.dust -= int(ev.args["amount"]) * receivable.face
 
 
+def _residue_released(session: Session, ev: DecodedEvent) -> None:
+    """The ledger's `releaseResidue`: the holder is settled, its residue moves into the id's dust."""
+    receivable = _receivable(session, int(ev.args["id"]))
+    holding = _holding(session, receivable.token_id, ev.args["holder"])
+    _settle(holding, receivable)
+    if holding.residue != int(ev.args["residue"]):
+        raise ProjectionError(
+            f"residue of {ev.args['holder']} on {receivable.token_id}: read model says {holding.residue},"
+            f" the chain {ev.args['residue']}"
+        )
+    receivable.dust += holding.residue
+    holding.residue = 0
+
+
 def _offer_accepted(session: Session, ev: DecodedEvent) -> None:
     a = ev.args
     session.add(
@@ -396,6 +410,7 @@ _HANDLERS: dict[tuple[str, str], Callable[[Session, DecodedEvent], None]] = {
     ("ReceivableLedger", "ReceivableDefaulted"): _defaulted,
     ("ReceivableLedger", "Claimed"): _claimed,
     ("ReceivableLedger", "DustSwept"): _dust_swept,
+    ("ReceivableLedger", "ResidueReleased"): _residue_released,
     ("FinancingMarket", "OfferAccepted"): _offer_accepted,
     ("FinancingMarket", "OfferCancelled"): _cancelled,
 }
