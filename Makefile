@@ -61,8 +61,8 @@ lint: install
 # Symbolic proofs of the money math (halmos from PyPI, installed on first use; forge on PATH).
 prove: install
 	@test -x $(BIN)/halmos || $(BIN)/python -m pip install --quiet "halmos>=0.3.3,<0.4"
-	$(FORGE) build -q
-	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/halmos --forge-build-out build/forge-out --contract ReceivableMathProofs --loop 24
+	$(FORGE) build --ast -q
+	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/halmos --forge-build-out build/forge-out --contract ReceivableMathProofs --loop 24 --solver z3
 
 fuzz-deep: install
 	FOUNDRY_PROFILE=deep $(FORGE) test -q
