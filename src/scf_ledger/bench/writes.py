@@ -236,6 +236,8 @@ def measure_writes(
     signers: int = 8,
     clients_per_signer: int = 2,
     seconds: float = 8.0,
+    raw_per_signer: int = 100,
+    pending: int = 100,
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, float | str]:
     chain = ScfChain(connect(rpc_url), Deployment.read(deployment_file))
@@ -248,7 +250,7 @@ def measure_writes(
                 held, sink = holdings(served, signers)
                 load = asyncio.run(_transfers(served.base, held, sink, clients_per_signer, seconds))
                 if n == workers[0]:
-                    raw_signers = _raw_signers(chain, served, held, units=400)
+                    raw_signers = _raw_signers(chain, served, held, units=raw_per_signer)
             refused = sum(v for k, v in load.statuses.items() if k != 201)
             log(
                 f"  --workers {n}: {load.rps:.1f} transfers/s, p50 {load.percentile(50):.0f} ms,"
@@ -257,12 +259,13 @@ def measure_writes(
             )
             results |= load.summary(f"writes.workers_{n}")
             results[f"writes.workers_{n}_not_201"] = refused
-        raw = _raw_pipelined(chain, raw_signers, sink, per_signer=100)
+        raw = _raw_pipelined(chain, raw_signers, sink, per_signer=raw_per_signer)
         log(f"  raw pipelined from {signers} signers: {raw:.1f} transfers/s")
         results["writes.raw_pipelined_rps"] = round(raw, 1)
         for n in workers:
             results[f"writes.workers_{n}_vs_raw"] = round(float(results[f"writes.workers_{n}_rps"]) / raw, 3)
-        results |= _recovery(chain, deployment_file, sibling_database(pg_url, "recovery"), Path(tmp), log)
+        recovery_db = sibling_database(pg_url, "recovery")
+        results |= _recovery(chain, deployment_file, recovery_db, Path(tmp), log, pending=pending)
     return results
 
 
@@ -276,7 +279,7 @@ def _recovery(
     key_file = tmp / "recovery.key"
     try:
         with serve(proxy.url, deployment, db_url, key_file, 1, env) as served:
-            held, sink = holdings(served, 8)
+            held, sink = holdings(served, min(8, pending))
             proxy.refuse(SEND)
             body = {"to": sink, "units": "1"}
 
