@@ -60,6 +60,16 @@ def _pending(w3: Web3) -> list[str]:
     raise AssertionError("no transaction reached the pool")
 
 
+def _waiting_in_the_pool(api: Api, w3: Web3, amount: str) -> tuple[str, threading.Thread, dict[str, Any], str]:
+    """A keyed mint sent with the node's mining off: its key, the request's thread and answer, and the hash of
+    the transaction waiting in the pool."""
+    _node(w3, "evm_setAutomine", False)
+    key = secrets.token_hex(8)
+    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": amount}, key)
+    (waiting,) = _pending(w3)
+    return key, thread, answer, waiting
+
+
 def _transactions(api: Api, key: str) -> list[dict[str, Any]]:
     """The transactions of the platform's operation with Idempotency-Key `key`."""
     with api.service.sessions() as session:
@@ -70,10 +80,7 @@ def _transactions(api: Api, key: str) -> list[dict[str, Any]]:
 def test_a_transaction_stuck_under_a_risen_base_fee_is_replaced(world: tuple[Api, FaultyProxy, Web3]) -> None:
     api, _, w3 = world
     before = events(api, "token", "Transfer")
-    _node(w3, "evm_setAutomine", False)
-    key = secrets.token_hex(8)
-    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": "11"}, key)
-    (stuck,) = _pending(w3)
+    key, thread, answer, stuck = _waiting_in_the_pool(api, w3, "11")
     _node(w3, "anvil_setNextBlockBaseFeePerGas", hex(100 * GWEI))  # far above the 3 gwei it offered
     _node(w3, "evm_mine")  # without it: anvil drops it from its pool (geth keeps it); either way it is replaced
     _node(w3, "evm_setAutomine", True)
@@ -87,10 +94,7 @@ def test_a_transaction_stuck_under_a_risen_base_fee_is_replaced(world: tuple[Api
 def test_a_transaction_the_node_dropped_is_sent_again(world: tuple[Api, FaultyProxy, Web3]) -> None:
     api, _, w3 = world
     before = events(api, "token", "Transfer")
-    _node(w3, "evm_setAutomine", False)
-    key = secrets.token_hex(8)
-    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": "12"}, key)
-    (dropped,) = _pending(w3)
+    key, thread, answer, dropped = _waiting_in_the_pool(api, w3, "12")
     _node(w3, "anvil_dropTransaction", dropped)
     time.sleep(0.1)
     (again,) = _pending(w3)  # the same bytes, sent again by the service

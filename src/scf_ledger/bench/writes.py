@@ -106,12 +106,7 @@ def serve(
     http = httpx.Client(base_url=base, timeout=120)
     try:
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                if http.get("/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while not _healthy(http):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"scf serve --workers {workers} did not start")
             time.sleep(0.2)
@@ -121,6 +116,13 @@ def serve(
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
+
+
+def _healthy(http: httpx.Client) -> bool:
+    try:
+        return http.get("/v1/health").status_code == 200
+    except httpx.TransportError:  # not listening yet
+        return False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Chain id and fee data are cached; the nonce is read once per signer and then cou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -415,9 +416,9 @@ class TransactionSender:
         """A transaction the operation signed before: broadcast the same bytes again (a node that has them
         already says so) and wait for whichever attempt is mined."""
         try:
-            signed = self._broadcast(log, account, signed)
-        except (ContractLogicError, TransactionFailed):  # the embedded chain ran them again: their receipt tells
-            pass
+            # The embedded chain runs the bytes again on a second send and may refuse: their receipt tells.
+            with contextlib.suppress(ContractLogicError, TransactionFailed):
+                signed = self._broadcast(log, account, signed)
         except NonceTaken:
             raise ChainError(f"0x{signed.tx_hash.hex()} can never be mined: its nonce was used by another") from None
         receipt = self._settled(log, account, signed)
