@@ -379,7 +379,7 @@ class TransactionSender:
                     self._nonces.pop(address, None)
                     # A retried submission may have reached the node the first time: if the node knows
                     # this very transaction, it is sent, and signing another would spend twice.
-                    if self._sent_already(exc, tx_hash):
+                    if self._sent_already(exc, (tx_hash,)):
                         self._nonces[address] = int(tx["nonce"]) + 1
                         return tx_hash
                     if _is_nonce_too_low(exc):
@@ -442,7 +442,7 @@ class TransactionSender:
             except (ContractLogicError, TransactionFailed):
                 raise
             except Exception as exc:
-                if _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, signed.hashes))):
+                if self._sent_already(exc, signed.hashes):
                     return signed  # this transaction (one of its attempts) reached the node before
                 if _is_nonce_too_low(exc):
                     raise NonceTaken(str(exc)) from None
@@ -539,10 +539,10 @@ class TransactionSender:
             del tx["to"]  # contract creation
         return tx
 
-    def _sent_already(self, exc: Exception, tx_hash: bytes) -> bool:
+    def _sent_already(self, exc: Exception, hashes: tuple[bytes, ...]) -> bool:
         """Whether a send that failed with `exc` had reached the node before (a retried or replayed send): the
-        node knows these bytes, or took their nonce for this very transaction."""
-        return _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash))
+        node knows these bytes, or took their nonce for one of these attempts."""
+        return _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, hashes)))
 
     def _is_known(self, tx_hash: bytes) -> bool:
         try:
