@@ -22,7 +22,8 @@ from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.proxy import FaultyProxy
 from scf_ledger.store.models import OperationRow, StepRow
 from tests.utils.api import Api
-from tests.utils.faulty import events, faulty_world
+from tests.utils.faulty import faulty_world
+from tests.utils.writes import count
 
 GWEI = 10**9
 
@@ -60,6 +61,16 @@ def _pending(w3: Web3) -> list[str]:
     raise AssertionError("no transaction reached the pool")
 
 
+def _waiting_in_the_pool(api: Api, w3: Web3, amount: str) -> tuple[str, threading.Thread, dict[str, Any], str]:
+    """A keyed mint sent with the node's mining off: its key, the request's thread and answer, and the hash of
+    the transaction waiting in the pool."""
+    _node(w3, "evm_setAutomine", False)
+    key = secrets.token_hex(8)
+    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": amount}, key)
+    (waiting,) = _pending(w3)
+    return key, thread, answer, waiting
+
+
 def _transactions(api: Api, key: str) -> list[dict[str, Any]]:
     """The transactions of the platform's operation with Idempotency-Key `key`."""
     with api.service.sessions() as session:
@@ -69,11 +80,8 @@ def _transactions(api: Api, key: str) -> list[dict[str, Any]]:
 
 def test_a_transaction_stuck_under_a_risen_base_fee_is_replaced(world: tuple[Api, FaultyProxy, Web3]) -> None:
     api, _, w3 = world
-    before = events(api, "token", "Transfer")
-    _node(w3, "evm_setAutomine", False)
-    key = secrets.token_hex(8)
-    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": "11"}, key)
-    (stuck,) = _pending(w3)
+    before = count(api.service.chain, "token", "Transfer")
+    key, thread, answer, stuck = _waiting_in_the_pool(api, w3, "11")
     _node(w3, "anvil_setNextBlockBaseFeePerGas", hex(100 * GWEI))  # far above the 3 gwei it offered
     _node(w3, "evm_mine")  # without it: anvil drops it from its pool (geth keeps it); either way it is replaced
     _node(w3, "evm_setAutomine", True)
@@ -81,16 +89,13 @@ def test_a_transaction_stuck_under_a_risen_base_fee_is_replaced(world: tuple[Api
     assert answer["response"].status_code == 201, answer["response"].text
     (tx,) = _transactions(api, key)
     assert tx["attempts"] == [stuck] and tx["tx_hash"] != stuck and tx["status"] == "mined"  # both hashes kept
-    assert events(api, "token", "Transfer") == before + 1
+    assert count(api.service.chain, "token", "Transfer") == before + 1
 
 
 def test_a_transaction_the_node_dropped_is_sent_again(world: tuple[Api, FaultyProxy, Web3]) -> None:
     api, _, w3 = world
-    before = events(api, "token", "Transfer")
-    _node(w3, "evm_setAutomine", False)
-    key = secrets.token_hex(8)
-    thread, answer = _in_background(api, {"to": api.addresses["tier1"], "amount": "12"}, key)
-    (dropped,) = _pending(w3)
+    before = count(api.service.chain, "token", "Transfer")
+    key, thread, answer, dropped = _waiting_in_the_pool(api, w3, "12")
     _node(w3, "anvil_dropTransaction", dropped)
     time.sleep(0.1)
     (again,) = _pending(w3)  # the same bytes, sent again by the service
@@ -101,14 +106,14 @@ def test_a_transaction_the_node_dropped_is_sent_again(world: tuple[Api, FaultyPr
     assert answer["response"].status_code == 201, answer["response"].text
     (tx,) = _transactions(api, key)
     assert tx["tx_hash"] == dropped and tx["attempts"] == []
-    assert events(api, "token", "Transfer") == before + 1
+    assert count(api.service.chain, "token", "Transfer") == before + 1
 
 
 def test_bytes_priced_under_the_base_fee_are_re_priced_before_they_are_sent(
     world: tuple[Api, FaultyProxy, Web3],
 ) -> None:
     api, _, w3 = world
-    before = events(api, "token", "Transfer")
+    before = count(api.service.chain, "token", "Transfer")
     api.service.chain.sender._fee_fields()  # the fee it will offer, read now at 1 gwei base fee
     _node(w3, "anvil_setNextBlockBaseFeePerGas", hex(100 * GWEI))
     _node(w3, "evm_mine")
@@ -119,12 +124,12 @@ def test_bytes_priced_under_the_base_fee_are_re_priced_before_they_are_sent(
     assert answer.status_code == 201, answer.text
     (tx,) = _transactions(api, key)
     assert len(tx["attempts"]) == 1 and tx["status"] == "mined"
-    assert events(api, "token", "Transfer") == before + 1
+    assert count(api.service.chain, "token", "Transfer") == before + 1
 
 
 def test_bytes_the_node_refuses_give_their_nonce_back(world: tuple[Api, FaultyProxy, Web3]) -> None:
     api, proxy, _ = world
-    before, key = events(api, "token", "Transfer"), secrets.token_hex(8)
+    before, key = count(api.service.chain, "token", "Transfer"), secrets.token_hex(8)
     body = {"to": api.addresses["tier1"], "amount": "14"}
     proxy.refuse("eth_sendRawTransaction", "insufficient funds for gas * price + value")
     refused = api.call("POST", "/v1/cash", "platform", body, **{"Idempotency-Key": key})
@@ -133,7 +138,7 @@ def test_bytes_the_node_refuses_give_their_nonce_back(world: tuple[Api, FaultyPr
     proxy.heal()
     again = api.call("POST", "/v1/cash", "platform", body, **{"Idempotency-Key": key})  # the key is free
     assert again.status_code == 201, again.text
-    assert events(api, "token", "Transfer") == before + 1
+    assert count(api.service.chain, "token", "Transfer") == before + 1
 
 
 def test_refused_bytes_before_a_later_nonce_have_their_nonce_closed(world: tuple[Api, FaultyProxy, Web3]) -> None:
@@ -141,7 +146,7 @@ def test_refused_bytes_before_a_later_nonce_have_their_nonce_closed(world: tuple
     sender = api.service.chain.sender
     sender.receipt_timeout = 2.0
     platform = api.service.platform.address
-    before = events(api, "token", "Transfer")
+    before = count(api.service.chain, "token", "Transfer")
     nonce = w3.eth.get_transaction_count(platform)
     proxy.refuse("eth_sendRawTransaction")  # 503s: never reaches the node
     first = api.call("POST", "/v1/cash", "platform", {"to": api.addresses["tier1"], "amount": "15"})
@@ -161,7 +166,7 @@ def test_refused_bytes_before_a_later_nonce_have_their_nonce_closed(world: tuple
     closer = w3.eth.get_transaction(closed["transactions"][0]["tx_hash"])
     assert (closer["nonce"], closer["to"], closer["value"]) == (nonce, platform, 0)
     assert api.ok("GET", second.headers["Location"], "platform")["status"] == "succeeded"
-    assert events(api, "token", "Transfer") == before + 1  # the second only
+    assert count(api.service.chain, "token", "Transfer") == before + 1  # the second only
 
 
 def _raw_of(api: Api, tx_hash: str) -> str:

@@ -1,9 +1,8 @@
 """The service on anvil through a fault-injecting proxy (scf_ledger/chain/proxy.py), in process, with the parties
-the exactly-once tests use, and what they count on-chain."""
+the exactly-once tests use (tests/utils/writes.py makes their inputs and counts their events)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,6 @@ from scf_ledger.chain.connection import connect
 from scf_ledger.chain.keys import deployer_account
 from scf_ledger.chain.proxy import FaultyProxy
 from scf_ledger.config import Settings
-from scf_ledger.domain.constants import UNIT
 from scf_ledger.services.runtime import Runtime
 from tests.utils.api import Api
 
@@ -40,24 +38,3 @@ def faulty_world(node_url: str, tmp_path: Path) -> Iterator[tuple[Api, FaultyPro
             yield api, proxy
     finally:
         proxy.close()
-
-
-def receivable(api: Api) -> str:
-    """A receivable of tier1's: an order of the buyer's placed and confirmed by the gateway."""
-    body = {
-        "buyer": api.addresses["buyer"],
-        "supplier": api.addresses["tier1"],
-        "principal": str(300 * UNIT),
-        "installments": 3,
-        "fee_bps": 0,
-        "document_hash": "0x" + secrets.token_hex(32),
-        "profile": {"age": 40, "monthly_income": str(4_000 * UNIT), "employment_months": 30},
-    }
-    placed = api.ok("POST", "/v1/orders", "gate", body)
-    return api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
-
-
-def events(api: Api, contract: str, name: str) -> int:
-    """How many `name` events `contract` emitted so far."""
-    gateway = getattr(api.service.gw, contract)
-    return len(gateway.contract.events[name]().get_logs(from_block=0))

@@ -23,9 +23,9 @@ class Write:
     counted: tuple[str, str]  # contract, event: one more of it when the write is done
 
 
-def count(chain: ScfChain, contract: str, event: str) -> int:
-    """How many `event`s `contract` emitted so far."""
-    return len(getattr(chain, contract).events[event]().get_logs(from_block=0))
+def count(chain: ScfChain, contract: str, event: str, since: int = 0) -> int:
+    """How many `event`s `contract` emitted from block `since` on."""
+    return len(getattr(chain, contract).events[event]().get_logs(from_block=since))
 
 
 def _name(prefix: str) -> str:

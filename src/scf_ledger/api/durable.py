@@ -14,6 +14,7 @@ Routers opt in with `APIRouter(route_class=DurableRoute)`."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -148,28 +149,32 @@ class DurableRoute(APIRoute):
 
 async def resume_pending(app: FastAPI) -> int:
     """Runs again every pending operation no worker holds, through the app itself (the same route, the same
-    handler, its recorded steps replayed). Returns how many it took."""
+    handler, its recorded steps replayed), all at once: one signer's recorded transactions are then all on
+    their way together, whatever order their nonces are in. Returns how many it took."""
     rt: Runtime = app.state.runtime
     taken = await run_in_threadpool(operations.take_over, rt)
-    for row in taken:
-        asked = operations.Request.of(row.request)
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": asked.method,
-            "scheme": "http",
-            "path": asked.path,
-            "raw_path": asked.path.encode(),
-            "query_string": asked.query.encode(),
-            "root_path": "",
-            "headers": [(b"content-type", b"application/json")],
-            "client": ("127.0.0.1", 0),
-            "server": ("127.0.0.1", 0),
-            RESUME: row.id,
-        }
-        await _call(app, scope, asked.body.encode())
+    await asyncio.gather(*(_resume(app, row) for row in taken))
     return len(taken)
+
+
+async def _resume(app: FastAPI, row: OperationRow) -> None:
+    asked = operations.Request.of(row.request)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": asked.method,
+        "scheme": "http",
+        "path": asked.path,
+        "raw_path": asked.path.encode(),
+        "query_string": asked.query.encode(),
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 0),
+        "server": ("127.0.0.1", 0),
+        RESUME: row.id,
+    }
+    await _call(app, scope, asked.body.encode())
 
 
 async def _call(app: FastAPI, scope: dict[str, Any], body: bytes) -> None:

@@ -47,11 +47,16 @@ def _raw_send(w3: Web3, account: LocalAccount, to: str, data: str, nonce: int, c
 
 
 def measure_api(
-    rpc_url: str, deployment_file: Path, samples: int = 50, log: Callable[[str], None] = lambda _: None
+    rpc_url: str,
+    deployment_file: Path,
+    samples: int = 50,
+    db_url: str | None = None,
+    log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, float]:
+    """On `db_url` (an empty database), else on a temporary SQLite file."""
     with tempfile.TemporaryDirectory() as tmp:
         service = Runtime.open(
-            Settings(rpc_url=rpc_url, deployment=str(deployment_file), db_url=f"sqlite:///{tmp}/api.sqlite")
+            Settings(rpc_url=rpc_url, deployment=str(deployment_file), db_url=db_url or f"sqlite:///{tmp}/api.sqlite")
         )
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))

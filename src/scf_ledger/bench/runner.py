@@ -31,8 +31,8 @@ def machine_facts() -> dict[str, object]:
 
 
 def _served_section(
-    section: str, rpc_url: str | None, stack: ExitStack, quick: bool, log: Callable[[str], None]
-) -> dict[str, float]:
+    section: str, rpc_url: str | None, pg_url: str | None, stack: ExitStack, quick: bool, log: Callable[[str], None]
+) -> dict[str, object]:
     """A section that serves the API on a node, on a fresh deployment of its own."""
     from scf_ledger.chain.client import ScfChain
     from scf_ledger.chain.keys import deployer_account
@@ -46,8 +46,18 @@ def _served_section(
     log(f"{section} on {rpc_url}…")
     if section == "api":
         from scf_ledger.bench.api import measure_api
+        from scf_ledger.bench.writes import fsync_of, sibling_database
 
-        return measure_api(rpc_url, deployment, samples=20 if quick else 50, log=log)
+        db_url = sibling_database(pg_url, "api") if pg_url else None  # the durable path on PostgreSQL
+        found: dict[str, object] = {"api.database": f"postgresql (fsync {fsync_of(db_url)})" if db_url else "sqlite"}
+        return found | measure_api(rpc_url, deployment, samples=20 if quick else 50, db_url=db_url, log=log)
+    if section == "writes":
+        from scf_ledger.bench.writes import measure_writes
+
+        if pg_url is None:
+            log("writes: skipped (needs PostgreSQL: --pg-url)")
+            return {}
+        return measure_writes(rpc_url, deployment, pg_url, seconds=4 if quick else 8, log=log)
     from scf_ledger.bench.reads import measure_reads
 
     return measure_reads(rpc_url, deployment, seconds=3 if quick else 8, log=log)
@@ -83,9 +93,9 @@ def run_bench(
 
             log(f"indexer on {chain_name}…")
             results |= measure_indexer(connect(rpc_url), purchases=10 if quick else 40, pg_url=pg_url, log=log)
-        for section in ("api", "reads"):
+        for section in ("api", "reads", "writes"):
             if section in sections:
-                results |= _served_section(section, rpc_url, stack, quick, log)
+                results |= _served_section(section, rpc_url, pg_url, stack, quick, log)
         if "throughput" in sections:
             from scf_ledger.bench.throughput import measure_throughput
 

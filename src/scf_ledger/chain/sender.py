@@ -9,6 +9,7 @@ Chain id and fee data are cached; the nonce is read once per signer and then cou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -378,7 +379,7 @@ class TransactionSender:
                     self._nonces.pop(address, None)
                     # A retried submission may have reached the node the first time: if the node knows
                     # this very transaction, it is sent, and signing another would spend twice.
-                    if self._sent_already(exc, tx_hash):
+                    if self._sent_already(exc, (tx_hash,)):
                         self._nonces[address] = int(tx["nonce"]) + 1
                         return tx_hash
                     if _is_nonce_too_low(exc):
@@ -415,9 +416,9 @@ class TransactionSender:
         """A transaction the operation signed before: broadcast the same bytes again (a node that has them
         already says so) and wait for whichever attempt is mined."""
         try:
-            signed = self._broadcast(log, account, signed)
-        except (ContractLogicError, TransactionFailed):  # the embedded chain ran them again: their receipt tells
-            pass
+            # The embedded chain runs the bytes again on a second send and may refuse: their receipt tells.
+            with contextlib.suppress(ContractLogicError, TransactionFailed):
+                signed = self._broadcast(log, account, signed)
         except NonceTaken:
             raise ChainError(f"0x{signed.tx_hash.hex()} can never be mined: its nonce was used by another") from None
         receipt = self._settled(log, account, signed)
@@ -441,7 +442,7 @@ class TransactionSender:
             except (ContractLogicError, TransactionFailed):
                 raise
             except Exception as exc:
-                if _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, signed.hashes))):
+                if self._sent_already(exc, signed.hashes):
                     return signed  # this transaction (one of its attempts) reached the node before
                 if _is_nonce_too_low(exc):
                     raise NonceTaken(str(exc)) from None
@@ -538,10 +539,10 @@ class TransactionSender:
             del tx["to"]  # contract creation
         return tx
 
-    def _sent_already(self, exc: Exception, tx_hash: bytes) -> bool:
+    def _sent_already(self, exc: Exception, hashes: tuple[bytes, ...]) -> bool:
         """Whether a send that failed with `exc` had reached the node before (a retried or replayed send): the
-        node knows these bytes, or took their nonce for this very transaction."""
-        return _is_already_known(exc) or (_is_nonce_too_low(exc) and self._is_known(tx_hash))
+        node knows these bytes, or took their nonce for one of these attempts."""
+        return _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, hashes)))
 
     def _is_known(self, tx_hash: bytes) -> bool:
         try:

@@ -257,7 +257,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api", "reads")
+BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api", "reads", "writes")
 
 
 def _figure(value: object) -> str:
@@ -323,7 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="smaller samples, on an anvil of its own unless --rpc-url is given"
     )
     p.add_argument("--only", help=f"comma-separated sections of {', '.join(BENCH_SECTIONS)}")
-    p.add_argument("--pg-url", help="also measure the indexer into this (empty) PostgreSQL database")
+    p.add_argument(
+        "--pg-url",
+        help="PostgreSQL: the indexer is measured into this (empty) database; api and writes into new ones beside it",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.set_defaults(func=_cmd_bench)
 

@@ -116,7 +116,9 @@ class Runtime:
             run=chain.sender.run,
         )
         self.clock = ChainClock(chain.now, max_age=min(settings.index_interval, 1.0))
-        self._sync_lock = threading.Lock()
+        # One indexing pass at a time in this process (the checkpoint has one writer; workers take turns on it
+        # in the database). Sends never wait for it, and a write waits only until its own block is indexed.
+        self._indexing = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self.admin_key: str | None = None  # the platform's API key, when this start created it
@@ -176,19 +178,22 @@ class Runtime:
 
     def sync(self) -> None:
         """Indexes up to the node's head and restores expired freezes (the background task, and at start)."""
-        with self._sync_lock:
+        with self._indexing:
             self.indexer.run_until_synced()
         self.clock.forget()
         if credit.restore_expired_freezes(self):
-            with self._sync_lock:
+            with self._indexing:
                 self.indexer.run_until_synced()
 
     def read_your_writes(self) -> None:
         """After a write: indexes through the block of the newest receipt, so that the caller reads its own
         writes, without asking the node for its head. Expired freezes are left to `sync`."""
-        number, block_hash = self.chain.sender.last_mined
-        with self._sync_lock:
-            self.indexer.sync_through(number, block_hash)
+        mine = self.chain.sender.last_mined[0]  # at least the block of this thread's receipt
+        with self._indexing:
+            if self.indexer.indexed_through < mine:
+                # Every block mined by now, for the writes waiting behind this one too: they find theirs done.
+                number, block_hash = self.chain.sender.last_mined
+                self.indexer.sync_through(number, block_hash)
         self.clock.forget()
 
     def journal(self, operation_id: str, *, new: bool) -> Journal:
