@@ -151,4 +151,38 @@ contract ReceivableLedgerTest is Fixture {
         vm.assertLe(price, ReceivableMath.valueOfUnits(units, paid), "price <= value");
         vm.assertLe(ReceivableMath.valueOfUnits(units, paid), units, "value <= units");
     }
+
+    /// The property halmos does not finish (ReceivableMathProofs), sampled over the full range instead.
+    function testFuzz_price_neverRisesWithTimeToMaturity(
+        uint256 units,
+        uint256 paid,
+        uint256 rate,
+        uint256 due,
+        uint256 t1,
+        uint256 t2
+    ) public pure {
+        units = bound(units, 0, type(uint128).max);
+        paid = bound(paid, 0, ReceivableMath.SCALE);
+        rate = bound(rate, 0, type(uint16).max);
+        due = bound(due, 0, type(uint40).max);
+        t1 = bound(t1, 0, type(uint40).max);
+        t2 = bound(t2, t1, type(uint40).max);
+        uint256 early = ReceivableMath.priceForUnits(units, paid, rate, due, t1);
+        vm.assertLe(early, ReceivableMath.priceForUnits(units, paid, rate, due, t2), "more time, no higher price");
+    }
+
+    /// Two holders whose balances fit in the face never get more than was distributed between them (halmos
+    /// proves each share exact and each residue below a unit; this samples the sum over the full range).
+    function testFuzz_shareOf_twoHoldersNeverGetMoreThanDistributed(uint256 a, uint256 b, uint256 delta, uint256 face)
+        public
+        pure
+    {
+        face = bound(face, 1, type(uint128).max);
+        a = bound(a, 0, face);
+        b = bound(b, 0, face - a);
+        delta = bound(delta, 0, type(uint128).max);
+        (uint256 first,) = ReceivableMath.shareOf(a, delta, 0, face);
+        (uint256 second,) = ReceivableMath.shareOf(b, delta, 0, face);
+        vm.assertLe(first + second, delta, "two shares <= distributed");
+    }
 }

