@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge test-schemathesis prove test-faults demo deploy node lint fuzz-deep clean risk-default
+.PHONY: install compile test test-python test-anvil test-forge test-schemathesis prove prove-quick test-faults demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -59,9 +59,12 @@ lint: install
 	PATH="$(CURDIR)/$(dir $(FORGE)):$$PATH" $(BIN)/slither . --fail-medium
 
 # Symbolic proofs of the money math (halmos and Bitwuzla from PyPI, installed on first use; forge on PATH).
-# Bitwuzla proves all five checks in about 2.5 minutes here; z3 does not finish the residue bound. CI proves the
-# subset that takes seconds: PROVE_CHECKS='shareAddsUp|priceAtMost|schedule' (a regex of check names).
+# Bitwuzla proves all five checks in about 2.5 minutes here; z3 does not finish the residue bound. PROVE_CHECKS
+# (a regex of check names) selects some; CI runs prove-quick, the three that take seconds.
 PROVE_CHECKS ?= .
+prove-quick:
+	$(MAKE) prove PROVE_CHECKS='shareAddsUp|priceAtMost|schedule'
+
 prove: install
 	@{ test -x $(BIN)/halmos && $(BIN)/python -c "import bitwuzla" 2>/dev/null; } || $(BIN)/python -m pip install --quiet "halmos>=0.3.3,<0.4" "bitwuzla>=0.10,<0.11"
 	$(FORGE) build --ast --force -q
