@@ -45,6 +45,10 @@ ROUTES = [
     ("POST", "/v1/repayments", {"receivable_id": "1", "amount": "1"}, "gateway", 404),  # no receivable 1
     ("POST", "/v1/cash", None, "platform", 422),
     ("POST", "/v1/obligors/0x0000000000000000000000000000000000000001/limit", {"limit": "1"}, "platform", 404),
+    ("GET", "/v1/reviews", None, "platform", 200),
+    ("POST", "/v1/orders/ord_x/review", {"decision": "decline", "reason": "x"}, "platform", 404),
+    ("POST", "/v1/receivables/1/default", None, "platform", 404),  # no receivable 1
+    ("GET", "/v1/audit", None, "platform", 200),
 ]
 ROLE_OF = {"platform": "platform", "gate": "gateway", "tier1": "supplier", "bank": "financier", "buyer": "obligor"}
 

@@ -49,7 +49,7 @@ def test_gateways_walk_the_lifecycle(world: World) -> None:
     assert gw.ledger.withdraw_fees(world.platform, world.platform.address) == 30 * UNIT
 
     world.at(utc(2027, 6, 30))
-    assert gw.ledger.mark_defaulted(world.platform, origination.token_ids[1]) > 1_030 * UNIT
+    assert gw.ledger.mark_defaulted(world.platform, origination.token_ids[1]).outstanding > 1_030 * UNIT
     assert gw.registry.participant(world.obligor.address).frozen
 
 

@@ -14,6 +14,7 @@ from scf_ledger.api import openapi, problems
 from scf_ledger.api.durable import resume_pending
 from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
 from scf_ledger.api.routes import (
+    desk,
     market,
     operations,
     orders,
@@ -69,7 +70,7 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     app.state.runtime = rt
     app.state.metrics = RequestCounter()
     problems.install(app)
-    modules = (participants, orders, receivables, market, settlement, operations, system, reports)
+    modules = (participants, orders, receivables, market, settlement, operations, system, reports, desk)
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request
         app.include_router(router, prefix=API_PREFIX)

@@ -60,6 +60,12 @@ class Origination:
 
 
 @dataclass(frozen=True)
+class Default:
+    outstanding: int  # penalty, fee and principal owed at the default
+    tx: TxResult
+
+
+@dataclass(frozen=True)
 class Repayment:
     taken: int
     to_penalty: int
@@ -207,9 +213,10 @@ class LedgerGateway(Gateway):
     def accrue_penalty(self, caller: LocalAccount, token_id: int) -> TxResult:
         return TxResult.of(self.transact(caller, "accruePenalty", token_id))
 
-    def mark_defaulted(self, platform: LocalAccount, token_id: int) -> int:
-        """Marks `token_id` Defaulted and returns what was outstanding at the default."""
-        return int(self.event(self.transact(platform, "markDefaulted", token_id), "ReceivableDefaulted")["outstanding"])
+    def mark_defaulted(self, platform: LocalAccount, token_id: int) -> Default:
+        """Marks `token_id` Defaulted (and freezes its obligor); what was outstanding at the default."""
+        receipt = self.transact(platform, "markDefaulted", token_id)
+        return Default(int(self.event(receipt, "ReceivableDefaulted")["outstanding"]), TxResult.of(receipt))
 
     def claim(self, holder: LocalAccount, token_id: int, receiver: str | None = None) -> int:
         receipt = self.transact(holder, "claim", token_id, receiver or holder.address)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, select
 
 from scf_ledger.domain.enums import Role
+from scf_ledger.services import audit
 from scf_ledger.services.errors import NotFound
 from scf_ledger.services.models import CreditOut, LimitOut, LimitUpdate
 from scf_ledger.store.access import serves
@@ -61,6 +62,8 @@ def set_limit(rt: Runtime, platform: Party, address: str, body: LimitUpdate) -> 
     with rt.sessions.begin() as session:  # the platform's limit ends any velocity freeze: it is not undone later
         for freeze in session.scalars(pending_freezes(obligor)):
             freeze.restored = True
+    detail = {"limit": str(body.limit)}
+    audit.record(rt, platform.address, "limit.set", obligor, reason=body.reason, detail=detail, tx_hash=tx.tx_hash)
     rt.read_your_writes()
     return LimitOut(obligor=obligor, limit=body.limit, tx_hash=tx.tx_hash)
 
@@ -89,7 +92,12 @@ def _restore(rt: Runtime, ended: list[tuple[RiskDecisionRow, CreditOrderRow]]) -
     for decision, order in ended:
         restore_to = decision.restore_limit or 0
         if rt.gw.registry.participant(order.buyer).credit_limit < restore_to:  # still lowered: set it back
-            rt.gw.registry.set_credit_limit(rt.platform, order.buyer, restore_to, "RESTORE")
+            tx = rt.gw.registry.set_credit_limit(rt.platform, order.buyer, restore_to, "RESTORE")
+            detail = {"obligor": order.buyer, "limit": str(restore_to)}
+            actor = audit.job_actor("restore-freezes")
+            audit.record(
+                rt, actor, "limit.restore", order.id, reason="VELOCITY_ENDED", detail=detail, tx_hash=tx.tx_hash
+            )
         with rt.sessions.begin() as session:
             row = session.get(RiskDecisionRow, decision.id)
             if row is not None:

@@ -127,8 +127,14 @@ class OrderOut(BaseModel):
     fee_bps: int
     document_hash: str
     decision: DecisionOut | None = None
+    review: ReviewOut | None = None  # set once the platform decided an order in review
     purchase_id: Uint | None = None
     token_ids: list[TokenId] = []
+
+
+class ReviewOut(BaseModel):
+    reviewer: str
+    reason: str
 
 
 class ConfirmedOrderOut(OrderOut):
@@ -327,6 +333,63 @@ class LimitOut(BaseModel):
     obligor: str
     limit: Amount
     tx_hash: str
+
+
+# THE OPERATOR'S DESK
+
+
+class ReviewCreate(Strict):
+    """The platform's decision on an order in review: approve (at most the amount asked, on a line no higher than
+    the one the scorecard recommends) or decline; the reason is recorded."""
+
+    decision: Literal["approve", "decline"]
+    reason: str = Field(min_length=1, max_length=200)
+    principal: AmountIn | None = None  # approve a lower amount than asked
+    limit: AmountIn | None = None  # approve on a lower line than recommended
+
+
+class ReviewsPage(BaseModel):
+    items: list[OrderOut]
+
+
+class DefaultCreate(Strict):
+    reason: str = Field(default="MANUAL", min_length=1, max_length=200)
+
+
+class DefaultOut(BaseModel):
+    receivable_id: TokenId
+    outstanding: Amount  # what was owed at the default: penalty, fee and principal not yet paid
+    obligor: str
+    frozen: bool  # the obligor's line, frozen by the default
+    tx_hash: str
+
+
+class AuditFilters(Strict):
+    actor: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=40)
+    subject: str | None = Field(default=None, max_length=80)
+    since: int | None = Field(default=None, ge=0, le=MAX_UINT64)  # chain time, inclusive
+    until: int | None = Field(default=None, ge=0, le=MAX_UINT64)  # chain time, exclusive
+    cursor: int | None = Field(default=None, ge=0, le=MAX_UINT64)
+    limit: int = Field(default=50, ge=1, le=500)
+    format: Literal["json", "csv"] | None = None  # CSV also when asked with Accept: text/csv
+
+
+class AuditRecordOut(BaseModel):
+    id: int
+    at: int
+    actor: str
+    action: str
+    subject: str
+    reason: str
+    detail: dict[str, Any]
+    tx_hash: str | None
+    operation_id: str | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRecordOut]
+    next_cursor: int | None
 
 
 # OPERATIONS

@@ -21,7 +21,7 @@ from scf_ledger.domain.risk import (
     PastOrder,
     RepaymentRecord,
 )
-from scf_ledger.services import credit
+from scf_ledger.services import audit, credit
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
@@ -30,6 +30,9 @@ from scf_ledger.services.models import (
     DecisionOut,
     OrderCreate,
     OrderOut,
+    ReviewCreate,
+    ReviewOut,
+    ReviewsPage,
     TypedDataOut,
 )
 from scf_ledger.services.runtime import Party, Runtime
@@ -60,6 +63,7 @@ def order_out(order: CreditOrderRow, decision: RiskDecisionRow | None) -> OrderO
             recommended_limit=decision.recommended_limit,
             config_version=decision.config_version,
         ),
+        review=ReviewOut(reviewer=order.reviewer, reason=order.review_reason or "") if order.reviewer else None,
         purchase_id=order.purchase_id,
         token_ids=purchase_token_ids(order.purchase_id, order.installments) if order.purchase_id else [],
     )
@@ -198,6 +202,67 @@ def visible_order(rt: Runtime, party: Party, order_id: str) -> tuple[CreditOrder
 
 def get(rt: Runtime, party: Party, order_id: str) -> OrderOut:
     return order_out(*visible_order(rt, party, order_id))
+
+
+# REVIEW
+
+
+def reviews(rt: Runtime) -> ReviewsPage:
+    """The orders the risk engine sent to review, oldest first: they wait for the platform."""
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(CreditOrderRow, RiskDecisionRow)
+            .join(RiskDecisionRow, RiskDecisionRow.order_id == CreditOrderRow.id)
+            .where(CreditOrderRow.status == "review")
+            .order_by(CreditOrderRow.at, CreditOrderRow.id)
+        ).all()
+    return ReviewsPage(items=[order_out(o, d) for o, d in rows])
+
+
+def _reviewable(order: CreditOrderRow, decision: RiskDecisionRow | None, body: ReviewCreate) -> int | None:
+    """Checks the review against the order; the line to set on approval (None: leave it)."""
+    if order.status != "review":
+        raise Conflict("Order not in review", f"order {order.id} is {order.status}; only one in review is reviewed")
+    if body.decision == "decline":
+        if body.principal is not None or body.limit is not None:
+            raise Invalid("Nothing to size", "a declined order takes no principal or limit")
+        return None
+    if body.principal is not None and not order.installments <= body.principal <= order.principal:
+        raise Invalid(
+            "Principal out of range",
+            f"approve at most the {order.principal} asked and at least one base unit per installment",
+        )
+    recommended = decision.recommended_limit if decision is not None else 0
+    if body.limit is not None and body.limit > recommended:
+        raise Invalid("Limit above recommended", f"the scorecard recommends a line of at most {recommended}")
+    return body.limit if body.limit is not None else recommended
+
+
+def review(rt: Runtime, platform: Party, order_id: str, body: ReviewCreate) -> OrderOut:
+    """Approves (optionally a lower amount, on a lower line) or declines an order in review; an approved order
+    then follows the normal path (the buyer acknowledges, the gateway confirms) with a fresh week to do it."""
+    order, decision = visible_order(rt, platform, order_id)
+    line = step("reviewable", lambda: _reviewable(order, decision, body))
+    tx_hash = None
+    if line is not None and line > rt.gw.registry.participant(order.buyer).credit_limit:
+        tx_hash = rt.gw.registry.set_credit_limit(rt.platform, order.buyer, line, "REVIEW").tx_hash
+    now = step("at", rt.chain.now)
+    with rt.sessions.begin() as session:
+        row = session.get(CreditOrderRow, order_id)
+        assert row is not None
+        if row.status == "review":
+            row.status = "approved" if body.decision == "approve" else "declined"
+            row.principal = body.principal if body.principal is not None else row.principal
+            row.deadline = now + ACK_WINDOW
+            row.reviewer, row.review_reason = platform.address, body.reason
+        order = row
+    detail = {"decision": body.decision, "principal": str(order.principal), "limit": str(line) if line else None}
+    audit.record(rt, platform.address, "order.review", order_id, reason=body.reason, detail=detail, tx_hash=tx_hash)
+    rt.read_your_writes()
+    return order_out(order, decision)
+
+
+# CONFIRMATION
 
 
 def _origination_request(rt: Runtime, order: CreditOrderRow) -> OriginationRequest:

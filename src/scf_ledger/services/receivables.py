@@ -8,10 +8,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, select
 
 from scf_ledger.domain import ledger
-from scf_ledger.domain.enums import Role
-from scf_ledger.services.errors import Invalid, NotFound
+from scf_ledger.domain.enums import Role, Status
+from scf_ledger.services import audit
+from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
+    DefaultCreate,
+    DefaultOut,
     LineageOut,
     ReceivableDetail,
     ReceivableFilters,
@@ -165,4 +168,37 @@ def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> 
             party.address: rt.gw.ledger.balance(party.address, token_id),
             body.to: rt.gw.ledger.balance(body.to, token_id),
         },
+    )
+
+
+def _defaultable(r: ReceivableRow) -> bool:
+    status = ledger.status_at(r, 0)  # a terminal status does not depend on the time
+    if status in (Status.REPAID, Status.DEFAULTED):
+        raise Conflict("Receivable is terminal", f"receivable {r.token_id} is {status.label}; it cannot be defaulted")
+    return True
+
+
+def mark_default(rt: Runtime, platform: Party, token_id: int, body: DefaultCreate) -> DefaultOut:
+    """Marks an installment Defaulted once due + the default days have passed (the contract refuses earlier,
+    `DefaultTooEarly`): penalty stops, the obligor's line is frozen; recorded in the audit log."""
+    r = visible(rt, platform, token_id)
+    step("defaultable", lambda: _defaultable(r))  # run again, it is defaulted already
+    default = rt.gw.ledger.mark_defaulted(rt.platform, token_id)
+    detail = {"outstanding": str(default.outstanding), "obligor": r.obligor}
+    audit.record(
+        rt,
+        platform.address,
+        "receivable.default",
+        str(token_id),
+        reason=body.reason,
+        detail=detail,
+        tx_hash=default.tx.tx_hash,
+    )
+    rt.read_your_writes()
+    return DefaultOut(
+        receivable_id=token_id,
+        outstanding=default.outstanding,
+        obligor=r.obligor,
+        frozen=rt.gw.registry.participant(r.obligor).frozen,
+        tx_hash=default.tx.tx_hash,
     )

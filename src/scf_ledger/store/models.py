@@ -211,6 +211,9 @@ class CreditOrderRow(Base):
     device_id: Mapped[str] = mapped_column(String(200), default="")
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)  # coordinates, not money
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # An order the risk engine sent to review: who of the platform decided it, and why.
+    reviewer: Mapped[str | None] = mapped_column(ADDRESS, nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -304,3 +307,21 @@ class PartyRow(Base):
     encrypted_key: Mapped[str | None] = mapped_column(String(400), nullable=True)  # Fernet token
     gateway: Mapped[str | None] = mapped_column(ADDRESS, nullable=True, index=True)  # serving an obligor
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuditRecordRow(Base):
+    """One operator action or automatic one: who (a party's address, or `job:<name>`), what, on what, why, with
+    the request and the transaction it sent. Written once per operation, action and subject, so an operation run
+    again after a crash does not record its action twice."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (UniqueConstraint("operation_id", "action", "subject", name="uq_audit_operation_action"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[int] = mapped_column(BigInt, index=True)  # chain time
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)  # "order.review", "receivable.default", …
+    subject: Mapped[str] = mapped_column(String(80))  # an order id, a token id, an address
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)  # what was asked and what came of it
+    tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    operation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)

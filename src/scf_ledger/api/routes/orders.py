@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from scf_ledger.api.deps import GatewayDep, PartyDep, RuntimeDep
+from scf_ledger.api.deps import GatewayDep, PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import orders
-from scf_ledger.services.models import ConfirmedOrderOut, ConfirmOrder, OrderCreate, OrderOut, TypedDataOut
+from scf_ledger.services.models import (
+    ConfirmedOrderOut,
+    ConfirmOrder,
+    OrderCreate,
+    OrderOut,
+    ReviewCreate,
+    TypedDataOut,
+)
 
 router = APIRouter(prefix="/orders", tags=["orders"], route_class=DurableRoute)
 
@@ -35,3 +42,9 @@ def confirm_order(
 ) -> ConfirmedOrderOut:
     """Payment confirmed: the purchase is originated on-chain, one token per installment."""
     return orders.confirm(rt, gateway, order_id, body or ConfirmOrder())
+
+
+@router.post("/{order_id}/review", status_code=201, response_model=OrderOut)
+def review_order(order_id: str, body: ReviewCreate, rt: RuntimeDep, platform: PlatformDep) -> OrderOut:
+    """The platform approves (optionally a lower amount, on a lower line) or declines an order in review."""
+    return orders.review(rt, platform, order_id, body)

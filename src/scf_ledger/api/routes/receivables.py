@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from scf_ledger.api.deps import PartyDep, RuntimeDep
+from scf_ledger.api.deps import PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
 from scf_ledger.services import receivables
 from scf_ledger.services.models import (
+    DefaultCreate,
+    DefaultOut,
     LineageOut,
     ReceivableDetail,
     ReceivableFilters,
@@ -48,3 +50,11 @@ def receivable_lineage(receivable_id: TokenIdPath, rt: RuntimeDep, party: PartyD
 def transfer(receivable_id: TokenIdPath, body: TransferCreate, rt: RuntimeDep, party: PartyDep) -> TransferOut:
     """Splits and transfers units to another registered participant."""
     return receivables.transfer(rt, party, receivable_id, body)
+
+
+@router.post("/{receivable_id}/default", status_code=201, response_model=DefaultOut)
+def default_receivable(
+    receivable_id: TokenIdPath, rt: RuntimeDep, platform: PlatformDep, body: DefaultCreate | None = None
+) -> DefaultOut:
+    """Marks an installment Defaulted once due + the default days have passed: penalty stops, the line freezes."""
+    return receivables.mark_default(rt, platform, receivable_id, body or DefaultCreate())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -21,13 +22,15 @@ RateBps = Annotated[int, Query(ge=0, le=65_535, description="discount rate for t
 AS_CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV when asked"}}
 
 
-def tabular(
-    report: AgingReport | CashflowReport, fmt: str | None, accept: str | None, name: str
-) -> Response | BaseModel:
-    """The report's model (JSON) by default; CSV when asked with ?format=csv or Accept: text/csv."""
+def tabular(report: BaseModel, fmt: str | None, accept: str | None, name: str) -> Response | BaseModel:
+    """The report's model (JSON) by default; CSV of its `items` when asked with ?format=csv or Accept: text/csv
+    (a value that is itself a list or an object is written as its JSON)."""
     if not (fmt == "csv" or (fmt is None and accept and "text/csv" in accept)):
         return report
-    rows = report.model_dump(mode="json")["items"]
+    rows = [
+        {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in item.items()}
+        for item in report.model_dump(mode="json")["items"]
+    ]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
     writer.writeheader()

@@ -1,0 +1,133 @@
+"""The operator's desk: the review queue, defaults by hand, and the audit log (issue 17)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from scf_ledger.chain.connection import time_travel
+from scf_ledger.domain.constants import UNIT
+from scf_ledger.services import audit
+from scf_ledger.services.journal import active, new_operation_id
+from tests.utils.api import Api, order
+
+# A thin file (band D, score 503): the scorecard sends a 300 sUSD order to review.
+THIN_FILE = {
+    "age": 25,
+    "monthly_income": str(4_000 * UNIT),
+    "employment_months": 60,
+    "credit_history": "all_paid_here",
+    "savings": "lt_100",
+    "checking_account": "overdrawn",
+}
+
+
+def in_review(api: Api, principal: int = 300 * UNIT) -> dict:
+    placed = order(api, "buyer2", principal=principal, profile=THIN_FILE)
+    assert placed["status"] == "review", placed
+    return placed
+
+
+def test_an_order_in_review_waits_in_the_queue_then_is_approved_for_less_and_confirmed(api: Api) -> None:
+    placed = in_review(api)
+    queue = api.ok("GET", "/v1/reviews", "platform")["items"]
+    assert [o["id"] for o in queue] == [placed["id"]]
+    refused = api.call("POST", f"/v1/orders/{placed['id']}/confirm", "gate")
+    assert refused.status_code == 409 and refused.json()["title"] == "Order not approved"
+
+    body = {"decision": "approve", "reason": "income documents checked", "principal": str(240 * UNIT)}
+    approved = api.ok("POST", f"/v1/orders/{placed['id']}/review", "platform", body)
+    assert approved["status"] == "approved" and approved["principal"] == str(240 * UNIT)
+    assert approved["review"] == {"reviewer": api.addresses["platform"], "reason": "income documents checked"}
+    assert api.ok("GET", "/v1/reviews", "platform")["items"] == []
+    confirmed = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")
+    assert len(confirmed["token_ids"]) == 3
+    credit = api.ok("GET", f"/v1/obligors/{api.addresses['buyer2']}/credit", "platform")
+    assert credit["exposure"] == str(240 * UNIT) and int(credit["limit"]) >= 240 * UNIT
+
+    (record,) = api.ok("GET", "/v1/audit?action=order.review", "platform")["items"]
+    assert (record["actor"], record["subject"], record["reason"]) == (
+        api.addresses["platform"],
+        placed["id"],
+        "income documents checked",
+    )
+    assert record["detail"]["decision"] == "approve" and record["tx_hash"]  # the line was raised for it
+
+
+def test_a_declined_review_is_final_and_a_second_review_is_refused(api: Api) -> None:
+    placed = in_review(api)
+    declined = api.ok(
+        "POST", f"/v1/orders/{placed['id']}/review", "platform", {"decision": "decline", "reason": "thin"}
+    )
+    assert declined["status"] == "declined"
+    again = api.call("POST", f"/v1/orders/{placed['id']}/review", "platform", {"decision": "approve", "reason": "x"})
+    assert again.status_code == 409 and again.json()["title"] == "Order not in review"
+    assert api.ok("GET", f"/v1/orders/{placed['id']}", "gate")["status"] == "declined"
+
+
+def test_bad_reviews_are_refused_and_change_nothing(api: Api) -> None:
+    approved = order(api)  # approved by the scorecard: not in review
+    path = f"/v1/orders/{approved['id']}/review"
+    not_in_review = api.call("POST", path, "platform", {"decision": "approve", "reason": "x"})
+    assert not_in_review.status_code == 409 and not_in_review.json()["title"] == "Order not in review"
+    placed = in_review(api)
+    path = f"/v1/orders/{placed['id']}/review"
+    for body, title in [
+        ({"decision": "approve", "reason": "x", "principal": str(301 * UNIT)}, "Principal out of range"),
+        ({"decision": "approve", "reason": "x", "limit": str(10**12)}, "Limit above recommended"),
+        ({"decision": "decline", "reason": "x", "principal": str(UNIT)}, "Nothing to size"),
+    ]:
+        refused = api.call("POST", path, "platform", body)
+        assert refused.status_code == 422 and refused.json()["title"] == title, refused.json()
+    assert api.call("POST", path, "platform", {"decision": "maybe", "reason": "x"}).status_code == 422
+    assert api.call("POST", path, "gate", {"decision": "approve", "reason": "x"}).status_code == 403
+    assert api.ok("GET", f"/v1/orders/{placed['id']}", "platform")["status"] == "review"
+    assert api.ok("GET", "/v1/audit", "platform")["items"] == []
+
+
+def test_the_platform_defaults_an_installment_once_it_may_and_the_line_freezes(api: Api) -> None:
+    placed = order(api, principal=300 * UNIT)
+    first = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
+    path = f"/v1/receivables/{first}/default"
+    early = api.call("POST", path, "platform", {"reason": "no contact"})
+    assert early.status_code == 409 and early.json()["contract_error"] == "DefaultTooEarly"
+    assert api.call("POST", path, "gate").status_code == 403
+
+    chain = api.service.chain
+    chain.sender.run(lambda: time_travel(chain.w3, chain.now() + 200 * 86_400))  # past due + 90 days
+    done = api.ok("POST", path, "platform", {"reason": "no contact"})
+    assert done["frozen"] is True and int(done["outstanding"]) > 103 * UNIT  # principal, fee and penalty
+    assert api.ok("GET", f"/v1/receivables/{first}", "platform")["status"] == "defaulted"
+    twice = api.call("POST", path, "platform")
+    assert twice.status_code == 409 and twice.json()["title"] == "Receivable is terminal"
+    (record,) = api.ok("GET", "/v1/audit?action=receivable.default", "platform")["items"]
+    assert record["subject"] == str(first) and record["tx_hash"] == done["tx_hash"]
+
+
+def test_the_audit_log_pages_newest_first_filters_and_is_read_by_the_platform_only(api: Api) -> None:
+    obligor = api.addresses["buyer2"]
+    for limit in (7, 8, 9):
+        api.ok("POST", f"/v1/obligors/{obligor}/limit", "platform", {"limit": str(limit * UNIT), "reason": f"R{limit}"})
+    first = api.ok("GET", "/v1/audit?action=limit.set&limit=2", "platform")
+    assert [r["reason"] for r in first["items"]] == ["R9", "R8"] and first["next_cursor"]
+    rest = api.ok("GET", f"/v1/audit?action=limit.set&limit=2&cursor={first['next_cursor']}", "platform")
+    assert [r["reason"] for r in rest["items"]] == ["R7"] and rest["next_cursor"] is None
+    assert api.ok("GET", "/v1/audit?actor=nobody", "platform")["items"] == []
+    for who in ("gate", "buyer2", "bank", "tier1"):
+        assert api.call("GET", "/v1/audit", who).status_code == 403
+        assert api.call("GET", "/v1/reviews", who).status_code == 403
+
+    text = api.client.get("/v1/audit?format=csv", headers={"Authorization": f"Bearer {api.keys['platform']}"}).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["reason"] for r in rows] == ["R9", "R8", "R7"]
+    assert json.loads(rows[0]["detail"]) == {"limit": str(9 * UNIT)}
+
+
+def test_an_operation_run_again_records_its_action_once(api: Api) -> None:
+    rt = api.service
+    journal = rt.journal(new_operation_id(), new=True)
+    with active(journal):
+        for _ in range(2):  # the second time as after a crash: the record is there already
+            audit.record(rt, "job:test", "limit.restore", "ord_x", reason="VELOCITY_ENDED")
+    assert len(api.ok("GET", "/v1/audit?action=limit.restore", "platform")["items"]) == 1
