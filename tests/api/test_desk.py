@@ -131,3 +131,29 @@ def test_an_operation_run_again_records_its_action_once(api: Api) -> None:
         for _ in range(2):  # the second time as after a crash: the record is there already
             audit.record(rt, "job:test", "limit.restore", "ord_x", reason="VELOCITY_ENDED")
     assert len(api.ok("GET", "/v1/audit?action=limit.restore", "platform")["items"]) == 1
+
+
+def test_the_scheduled_job_defaults_what_fell_due_once_and_records_it(api: Api) -> None:
+    placed = order(api, principal=300 * UNIT)
+    ids = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"]
+    api.ok("POST", "/v1/repayments", "gate", {"receivable_id": ids[0], "full": True})
+    rt = api.service
+    rt.sync()
+    assert api.ok("GET", "/v1/audit?action=receivable.default", "platform")["items"] == []  # nothing due yet
+
+    chain = rt.chain
+    due = [api.ok("GET", f"/v1/receivables/{i}", "platform")["due_date"] for i in ids]
+    # Past due + 90 days for the first two installments, not for the third.
+    chain.sender.run(lambda: time_travel(chain.w3, due[1] + 91 * 86_400))
+    rt.sync()
+    rt.sync()  # run again: nothing more to do
+    statuses = [api.ok("GET", f"/v1/receivables/{i}", "platform")["status"] for i in ids]
+    assert statuses == ["repaid", "defaulted", "overdue"]
+    (record,) = api.ok("GET", "/v1/audit?action=receivable.default", "platform")["items"]
+    assert (record["actor"], record["subject"], record["reason"]) == (
+        "job:default-due",
+        ids[1],
+        "DUE_PLUS_DEFAULT_DAYS",
+    )
+    assert record["operation_id"] and record["tx_hash"]
+    assert api.ok("GET", f"/v1/obligors/{api.addresses['buyer']}/credit", "platform")["frozen"] is True

@@ -177,11 +177,16 @@ class Runtime:
         self.engine.dispose()
 
     def sync(self) -> None:
-        """Indexes up to the node's head and restores expired freezes (the background task, and at start)."""
+        """Indexes up to the node's head, restores expired freezes and marks the defaults that fell due (the
+        background task of the leading worker, and at start)."""
+        from scf_ledger.services import receivables  # it builds on this module: imported once both exist
+
         with self._indexing:
             self.indexer.run_until_synced()
         self.clock.forget()
-        if credit.restore_expired_freezes(self):
+        changed = credit.restore_expired_freezes(self)
+        changed += receivables.default_due(self)
+        if changed:
             with self._indexing:
                 self.indexer.run_until_synced()
 
