@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from eth_account import Account
@@ -18,7 +19,7 @@ from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.chain.sender import Call
 from scf_ledger.config import Settings
-from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
+from scf_ledger.domain.constants import MAX_UINT256, UNIT
 from scf_ledger.services.runtime import Runtime
 from scf_ledger.store.models import OperationRow
 from tests.utils.api import Api
@@ -103,22 +104,25 @@ def test_a_financier_that_signs_its_offer(fresh: Api) -> None:
     placed = _order(fresh, fresh.addresses["buyer"], 300 * UNIT)
     token = fresh.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
     expiry = chain.now() + 86_400
-    offer = Offer(own.address, int(token), ZERO_ADDRESS, 100, 1, 50 * UNIT, expiry, 77)
+    request = {"receivable_id": token, "rate_bps": "100", "max_units": str(50 * UNIT), "expiry": str(expiry)}
+    typed = fresh.ok("GET", "/v1/offers/typed-data?" + urlencode(request), "own")
+    assert typed["primaryType"] == "Offer" and typed["domain"]["verifyingContract"] == chain.market.address
+    message = {k: v if k in ("financier", "obligor") else int(v) for k, v in typed["message"].items()}
+    offer = Offer(*message.values())
+    assert offer.financier == own.address and offer.max_units == 50 * UNIT
     signature = "0x" + chain.sign_offer(own, offer).hex()
-    request = {
-        "receivable_id": token,
-        "rate_bps": 100,
-        "max_units": str(50 * UNIT),
-        "expiry": str(expiry),
-        "nonce": "77",
-    }
-    bad = fresh.call("POST", "/v1/offers", "own", {**request, "nonce": "78", "signature": signature})
-    assert bad.status_code == 201  # stored as given; the market checks the signature at acceptance
+    request["nonce"] = str(offer.nonce)
+
+    # Refused at creation, and nothing stored: another's key, or these bytes over other terms.
+    forged = "0x" + chain.sign_offer(Account.create(), offer).hex()
+    for body in ({**request, "signature": forged}, {**request, "nonce": str(offer.nonce + 1), "signature": signature}):
+        refused = fresh.call("POST", "/v1/offers", "own", body)
+        assert refused.status_code == 422 and refused.json()["title"] == "Offer not signed by the financier"
+    assert fresh.ok("GET", "/v1/offers", "own")["items"] == []
+
     listed = fresh.ok("POST", "/v1/offers", "own", {**request, "signature": signature})
     sale = fresh.ok("POST", "/v1/financing-requests", "tier1", {"offer_id": listed["id"], "units": str(20 * UNIT)})
     assert int(sale["price"]) <= 20 * UNIT
-    refused = fresh.call("POST", "/v1/financing-requests", "tier1", {"offer_id": bad.json()["id"], "units": "1"})
-    assert refused.status_code == 422 and refused.json()["contract_error"] == "InvalidOfferSignature"
 
 
 def test_a_duplicate_in_flight_gets_the_operation_not_new_work(fresh: Api) -> None:

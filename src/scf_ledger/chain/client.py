@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.messages import encode_typed_data
+from eth_account import Account
+from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_keys.exceptions import BadSignature
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractLogicError
 
 from scf_ledger.chain.compiler import Artifact, compile_contracts
 from scf_ledger.chain.deploy import Deployment, Terms, decoder_for, deploy
@@ -71,6 +74,27 @@ class OriginationRequest:
 
     def as_tuple(self) -> tuple[Any, ...]:
         return tuple(self.as_message().values())
+
+
+def _recovered(message: SignableMessage, signature: bytes) -> str | None:
+    """The address whose key made the ECDSA `signature` of `message`; None if it is not one (a contract's)."""
+    try:
+        return str(Account.recover_message(message, signature=signature))
+    except (ValueError, TypeError, BadSignature):
+        return None
+
+
+# EIP-1271: a contract's answer that a signature is its own.
+EIP1271_MAGIC = bytes.fromhex("1626ba7e")
+EIP1271_ABI = [
+    {
+        "name": "isValidSignature",
+        "type": "function",
+        "stateMutability": "view",
+        "inputs": [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
+        "outputs": [{"name": "magicValue", "type": "bytes4"}],
+    }
+]
 
 
 @dataclass(frozen=True)
@@ -140,20 +164,42 @@ class ScfChain:
             "verifyingContract": contract.address,
         }
 
-    def sign_acknowledgement(self, obligor: LocalAccount, request: OriginationRequest) -> bytes:
-        typed = {
+    def acknowledgement_typed_data(self, request: OriginationRequest) -> dict[str, Any]:
+        """The EIP-712 typed data of the obligor's acknowledgement of `request`."""
+        return {
             "types": {"Acknowledgement": ACKNOWLEDGEMENT_FIELDS},
             "primaryType": "Acknowledgement",
             "domain": self.domain("ReceivableLedger", self.ledger),
             "message": request.as_message(),
         }
+
+    def sign_acknowledgement(self, obligor: LocalAccount, request: OriginationRequest) -> bytes:
+        typed = self.acknowledgement_typed_data(request)
         return bytes(obligor.sign_message(encode_typed_data(full_message=typed)).signature)
 
-    def sign_offer(self, financier: LocalAccount, offer: Offer) -> bytes:
-        typed = {
+    def offer_typed_data(self, offer: Offer) -> dict[str, Any]:
+        """The EIP-712 typed data of `offer`, as `eth_signTypedData_v4` takes it."""
+        return {
             "types": {"Offer": OFFER_FIELDS},
             "primaryType": "Offer",
             "domain": self.domain("FinancingMarket", self.market),
             "message": offer.as_message(),
         }
-        return bytes(financier.sign_message(encode_typed_data(full_message=typed)).signature)
+
+    def sign_offer(self, financier: LocalAccount, offer: Offer) -> bytes:
+        return bytes(financier.sign_message(encode_typed_data(full_message=self.offer_typed_data(offer))).signature)
+
+    def offer_signed_by_financier(self, offer: Offer, signature: bytes) -> bool:
+        """Whether the market will take `signature` for `offer`, as its `SignatureChecker` decides: an ECDSA
+        signature by the financier's key, or, for a contract financier, its EIP-1271 `isValidSignature`."""
+        message = encode_typed_data(full_message=self.offer_typed_data(offer))
+        if _recovered(message, signature) == offer.financier:
+            return True
+        if not self.w3.eth.get_code(offer.financier):
+            return False
+        digest = self.market.functions.offerDigest(offer.as_tuple()).call()
+        wallet = self.w3.eth.contract(address=offer.financier, abi=EIP1271_ABI)
+        try:
+            return bytes(wallet.functions.isValidSignature(digest, signature).call()) == EIP1271_MAGIC
+        except (ContractLogicError, ValueError):  # reverted or answered garbage: not valid, as SignatureChecker
+            return False

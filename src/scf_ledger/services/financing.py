@@ -20,7 +20,9 @@ from scf_ledger.services.models import (
     OfferCreate,
     OfferOut,
     OffersOut,
+    OfferTerms,
     QuoteOut,
+    TypedDataOut,
 )
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.services.types import OFFER_ID_PATTERN, parse_uint256
@@ -97,7 +99,7 @@ def offer_out(row: OfferRow) -> OfferOut:
     )
 
 
-def _check_terms(rt: Runtime, body: OfferCreate) -> None:
+def _check_terms(rt: Runtime, body: OfferTerms) -> None:
     if (body.receivable_id is None) == (body.obligor is None):
         raise Invalid("Invalid offer", "name exactly one of receivable_id and obligor")
     if body.min_units > body.max_units or body.max_units == 0:
@@ -106,7 +108,7 @@ def _check_terms(rt: Runtime, body: OfferCreate) -> None:
         raise Invalid("Invalid offer", f"expiry {body.expiry} is in the past")
 
 
-def _new_nonce(rt: Runtime, financier: Party, body: OfferCreate) -> int:
+def _new_nonce(rt: Runtime, financier: Party, body: OfferTerms) -> int:
     """The offer's nonce (the one asked, or a random one) once the terms passed and the nonce is free."""
     _check_terms(rt, body)
     nonce = body.nonce if body.nonce is not None else secrets.randbits(64)
@@ -119,10 +121,8 @@ def _new_nonce(rt: Runtime, financier: Party, body: OfferCreate) -> int:
     return nonce
 
 
-def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
-    """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
-    nonce = step("nonce", lambda: _new_nonce(rt, financier, body))
-    offer = Offer(
+def _offer_of(financier: Party, body: OfferTerms, nonce: int) -> Offer:
+    return Offer(
         financier.address,
         body.receivable_id or 0,
         body.obligor or ZERO_ADDRESS,
@@ -132,7 +132,33 @@ def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
         body.expiry,
         nonce,
     )
-    signature = body.signature or "0x" + rt.chain.sign_offer(rt.signer(financier.address), offer).hex()
+
+
+def offer_typed_data(rt: Runtime, financier: Party, body: OfferTerms) -> TypedDataOut:
+    """The EIP-712 typed data a financier that signs for itself signs, then sends with the same terms and nonce
+    to `POST /v1/offers`."""
+    return TypedDataOut.of(rt.chain.offer_typed_data(_offer_of(financier, body, _new_nonce(rt, financier, body))))
+
+
+def _signature(rt: Runtime, financier: Party, offer: Offer, body: OfferCreate) -> str:
+    """The financier's signature: the one sent, once it is seen to be the financier's (as the market will check
+    it), or the custodial key's."""
+    if body.signature is None:
+        return "0x" + rt.chain.sign_offer(rt.signer(financier.address), offer).hex()
+    if not rt.chain.offer_signed_by_financier(offer, bytes.fromhex(body.signature[2:])):
+        raise Invalid(
+            "Offer not signed by the financier",
+            f"the signature is not {financier.address}'s (ECDSA, or EIP-1271 for a contract) over these terms and "
+            "nonce: sign what GET /v1/offers/typed-data returns for them",
+        )
+    return body.signature
+
+
+def create_offer(rt: Runtime, financier: Party, body: OfferCreate) -> OfferOut:
+    """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
+    nonce = step("nonce", lambda: _new_nonce(rt, financier, body))
+    offer = _offer_of(financier, body, nonce)
+    signature = _signature(rt, financier, offer, body)
     with rt.sessions.begin() as session:
         row = session.get(OfferRow, (financier.address, nonce))
         if row is not None and row.signature == signature:  # stored by this operation's first run

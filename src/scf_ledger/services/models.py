@@ -153,6 +153,15 @@ class TypedDataOut(BaseModel):
     domain: dict[str, Any]
     message: dict[str, Any]
 
+    @classmethod
+    def of(cls, typed: dict[str, Any]) -> TypedDataOut:
+        """Typed data with its integers as decimal strings and bytes as 0x-hex, as JSON carries them exactly."""
+        message = {
+            k: "0x" + v.hex() if isinstance(v, bytes) else str(v) if isinstance(v, int) else v
+            for k, v in typed["message"].items()
+        }
+        return cls(types=typed["types"], primaryType=typed["primaryType"], domain=typed["domain"], message=message)
+
 
 # RECEIVABLES
 
@@ -221,7 +230,9 @@ class TransferOut(BaseModel):
 # FINANCING
 
 
-class OfferCreate(Strict):
+class OfferTerms(Strict):
+    """What an offer buys and at what rate; the nonce is chosen when not given."""
+
     receivable_id: TokenIdIn | None = None
     obligor: Address | None = None
     rate_bps: int = Field(ge=0, le=65_535)
@@ -229,7 +240,10 @@ class OfferCreate(Strict):
     max_units: AmountIn
     expiry: TimestampIn
     nonce: Uint256In | None = None
-    signature: Signature | None = None  # for a financier that signs for itself
+
+
+class OfferCreate(OfferTerms):
+    signature: Signature | None = None  # for a financier that signs for itself (GET /v1/offers/typed-data)
 
 
 class OfferOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from scf_ledger.chain.client import ACKNOWLEDGEMENT_FIELDS, OriginationRequest
+from scf_ledger.chain.client import OriginationRequest
 from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Role
@@ -283,16 +283,7 @@ def _origination_request(rt: Runtime, order: CreditOrderRow) -> OriginationReque
 def acknowledgement(rt: Runtime, party: Party, order_id: str) -> TypedDataOut:
     """The EIP-712 typed data the buyer signs to acknowledge the debt (for buyers that sign themselves)."""
     order, _ = visible_order(rt, party, order_id)
-    message = {
-        k: ("0x" + v.hex() if isinstance(v, bytes) else str(v) if isinstance(v, int) else v)
-        for k, v in _origination_request(rt, order).as_message().items()
-    }
-    return TypedDataOut(
-        types={"Acknowledgement": ACKNOWLEDGEMENT_FIELDS},
-        primaryType="Acknowledgement",
-        domain=rt.chain.domain("ReceivableLedger", rt.chain.ledger),
-        message=message,
-    )
+    return TypedDataOut.of(rt.chain.acknowledgement_typed_data(_origination_request(rt, order)))
 
 
 def _acknowledgement_signature(

@@ -16,7 +16,9 @@ from scf_ledger.services.models import (
     OfferCreate,
     OfferOut,
     OffersOut,
+    OfferTerms,
     QuoteOut,
+    TypedDataOut,
 )
 from scf_ledger.services.types import OFFER_ID_PATTERN, AmountIn, TokenIdIn
 
@@ -28,6 +30,13 @@ router = APIRouter(tags=["financing"], route_class=DurableRoute)
 def create_offer(body: OfferCreate, rt: RuntimeDep, financier: FinancierDep) -> OfferOut:
     """A signed offer to buy units at a discount: of one receivable, or of any receivable of an obligor."""
     return financing.create_offer(rt, financier, body)
+
+
+@router.get("/offers/typed-data", response_model=TypedDataOut)
+def offer_typed_data(rt: RuntimeDep, financier: FinancierDep, terms: Annotated[OfferTerms, Query()]) -> TypedDataOut:
+    """The EIP-712 typed data of an offer with these terms (and a free nonce unless one is given), for a
+    financier that signs for itself; send the signature with the same terms and nonce to `POST /v1/offers`."""
+    return financing.offer_typed_data(rt, financier, terms)
 
 
 @router.get("/offers", response_model=OffersOut)
