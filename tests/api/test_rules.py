@@ -50,6 +50,15 @@ ROUTES = [
     ("POST", "/v1/receivables/1/default", None, "platform", 404),  # no receivable 1
     ("GET", "/v1/audit", None, "platform", 200),
     ("GET", "/v1/offers/typed-data", None, "financier", 422),  # no terms
+    ("GET", "/v1/blacklist", None, "platform", 200),
+    ("POST", "/v1/blacklist", None, "platform", 422),
+    ("DELETE", "/v1/blacklist/device/none?reason=x", None, "platform", 404),
+    ("POST", "/v1/obligors/0x0000000000000000000000000000000000000001/freeze", None, "platform", 422),
+    ("POST", "/v1/system/pause", None, "platform", 422),
+    ("POST", "/v1/fees/withdrawals", None, "platform", 422),  # no fees accrued: ZeroAmount
+    ("POST", "/v1/receivables/1/sweep", None, "platform", 422),  # no receivable 1
+    ("GET", "/v1/terms", None, "platform", 200),
+    ("POST", "/v1/terms", None, "platform", 422),
 ]
 ROLE_OF = {"platform": "platform", "gate": "gateway", "tier1": "supplier", "bank": "financier", "buyer": "obligor"}
 

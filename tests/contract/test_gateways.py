@@ -46,7 +46,7 @@ def test_gateways_walk_the_lifecycle(world: World) -> None:
     assert rest.repaid_in_full and gw.ledger.status(first) is Status.REPAID
     assert gw.ledger.exposure(world.obligor.address) == 2_000 * UNIT
     assert gw.ledger.fees_accrued() == 30 * UNIT
-    assert gw.ledger.withdraw_fees(world.platform, world.platform.address) == 30 * UNIT
+    assert gw.ledger.withdraw_fees(world.platform, world.platform.address)[0] == 30 * UNIT
 
     world.at(utc(2027, 6, 30))
     assert gw.ledger.mark_defaulted(world.platform, origination.token_ids[1]).outstanding > 1_030 * UNIT

@@ -142,6 +142,13 @@ class Gateway:
         (found,) = self.events(receipt, name)
         return found
 
+    # The pausable contracts' (ledger and market).
+    def set_paused(self, pauser: LocalAccount, paused: bool) -> TxResult:
+        return TxResult.of(self.transact(pauser, "pause" if paused else "unpause"))
+
+    def paused(self) -> bool:
+        return bool(self.call("paused"))
+
     def named(self, fn: str, value: tuple[Any, ...]) -> dict[str, Any]:
         """A struct returned by `fn`, keyed by its ABI component names instead of positions."""
         (output,) = self.contract.get_function_by_name(fn).abi["outputs"]
@@ -168,6 +175,9 @@ class RegistryGateway(Gateway):
 
     def set_blacklisted(self, risk: LocalAccount, account: str, blacklisted: bool, reason: str = "") -> TxResult:
         return TxResult.of(self.transact(risk, "setBlacklisted", account, blacklisted, reason_code(reason)))
+
+    def set_frozen(self, risk: LocalAccount, account: str, frozen: bool, reason: str = "") -> TxResult:
+        return TxResult.of(self.transact(risk, "setFrozen", account, frozen, reason_code(reason)))
 
     def participant(self, account: str, *, block: BlockIdentifier | None = None) -> Participant:
         p = self.named("participant", self.call("participant", account, block=block))
@@ -226,8 +236,18 @@ class LedgerGateway(Gateway):
         receipt = self.transact(holder, "claimMany", token_ids, receiver or holder.address)
         return sum(int(e["amount"]) for e in self.events(receipt, "Claimed"))
 
-    def withdraw_fees(self, platform: LocalAccount, to: str) -> int:
-        return int(self.event(self.transact(platform, "withdrawFees", to), "FeesWithdrawn")["amount"])
+    def withdraw_fees(self, platform: LocalAccount, to: str) -> tuple[int, TxResult]:
+        """Sends every fee accrued to `to`: the amount and the transaction."""
+        receipt = self.transact(platform, "withdrawFees", to)
+        return int(self.event(receipt, "FeesWithdrawn")["amount"]), TxResult.of(receipt)
+
+    def sweep_dust(self, platform: LocalAccount, token_id: int, to: str) -> tuple[int, TxResult]:
+        """Sends a repaid id's rounding dust to `to`: the amount and the transaction."""
+        receipt = self.transact(platform, "sweepDust", token_id, to)
+        return int(self.event(receipt, "DustSwept")["amount"]), TxResult.of(receipt)
+
+    def set_terms(self, platform: LocalAccount, terms: Terms) -> TxResult:
+        return TxResult.of(self.transact(platform, "setTerms", terms.as_tuple()))
 
     # VIEWS
 

@@ -16,3 +16,10 @@ TOKEN_DECIMALS = 6  # of the local settlement token
 UNIT = 10**TOKEN_DECIMALS  # one settlement token in base units
 
 ZERO_ADDRESS = "0x" + "00" * 20  # a mint's sender; "any receivable" in an obligor-level offer
+
+# The bounds the ledger's setTerms enforces (ReceivableMath.sol), checked before a transaction is sent.
+MAX_GRACE_DAYS = 30
+MAX_PENALTY_BPS_PER_DAY = 100
+MAX_DEFAULT_DAYS = 365
+MAX_INTEREST_FREE_DAYS = 62
+MAX_FEE_BPS = 1_000

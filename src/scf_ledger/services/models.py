@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scf_ledger.domain.constants import MAX_UINT64
+from scf_ledger.domain.constants import (
+    MAX_DEFAULT_DAYS,
+    MAX_FEE_BPS,
+    MAX_GRACE_DAYS,
+    MAX_INTEREST_FREE_DAYS,
+    MAX_PENALTY_BPS_PER_DAY,
+    MAX_UINT64,
+)
 from scf_ledger.services.types import (
     Address,
     Amount,
@@ -376,6 +383,81 @@ class DefaultOut(BaseModel):
     obligor: str
     frozen: bool  # the obligor's line, frozen by the default
     tx_hash: str
+
+
+class BlacklistCreate(Strict):
+    """An address (blacklisted on-chain), a device id or a document hash (refused by the risk engine)."""
+
+    kind: Literal["address", "device", "document"]
+    value: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class BlacklistEntryOut(BaseModel):
+    kind: str
+    value: str
+    reason: str
+    actor: str
+    at: int
+    tx_hash: str | None = None
+
+
+class BlacklistOut(BaseModel):
+    items: list[BlacklistEntryOut]
+
+
+class FreezeUpdate(Strict):
+    frozen: bool
+    reason: str = Field(min_length=1, max_length=32)
+
+
+class FlagOut(BaseModel):
+    """A switch after the platform set it: the obligor's freeze, or the pause of ledger and market."""
+
+    subject: str
+    on: bool
+    tx_hashes: list[str]
+
+
+class PauseUpdate(Strict):
+    paused: bool
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class PayoutCreate(Strict):
+    to: Address | None = None  # the platform's own address unless given
+
+
+class PayoutOut(BaseModel):
+    amount: Amount
+    to: str
+    tx_hash: str
+
+
+class TermsIn(Strict):
+    """The late terms and the fee cap new purchases get, within the ledger's bounds (DESIGN §14)."""
+
+    grace_days: int = Field(ge=0, le=MAX_GRACE_DAYS)
+    penalty_bps_per_day: int = Field(ge=0, le=MAX_PENALTY_BPS_PER_DAY)
+    default_days: int = Field(ge=1, le=MAX_DEFAULT_DAYS)
+    interest_free_days: int = Field(ge=0, le=MAX_INTEREST_FREE_DAYS)
+    max_fee_bps: int = Field(ge=0, le=MAX_FEE_BPS)
+    reason: str = Field(default="MANUAL", min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def default_after_grace(self) -> TermsIn:
+        if self.default_days <= self.grace_days:
+            raise ValueError("default_days must be more than grace_days")
+        return self
+
+
+class TermsOut(BaseModel):
+    grace_days: int
+    penalty_bps_per_day: int
+    default_days: int
+    interest_free_days: int
+    max_fee_bps: int
+    tx_hash: str | None = None
 
 
 class AuditFilters(Strict):

@@ -21,7 +21,7 @@ from scf_ledger.domain.risk import (
     PastOrder,
     RepaymentRecord,
 )
-from scf_ledger.services import audit, credit
+from scf_ledger.services import audit, controls, credit
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
@@ -115,7 +115,7 @@ def _decide(rt: Runtime, body: OrderCreate, at: int) -> tuple[Decision, BuyerHis
     )
     profile = ApplicantProfile(**body.profile.model_dump())
     history = _history(rt, body.buyer, at)
-    return rt.risk.decide(request, profile, history), history
+    return rt.risk.decide(request, profile, history, controls.risk_blacklist(rt)), history
 
 
 def _line_change(decision: Decision, approved: bool, limit: int) -> tuple[int, str] | None:

@@ -325,3 +325,16 @@ class AuditRecordRow(Base):
     detail: Mapped[dict[str, object]] = mapped_column(JSON)  # what was asked and what came of it
     tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
     operation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class BlacklistEntryRow(Base):
+    """A device id or a document hash the risk engine refuses, or an address blacklisted on-chain, with who
+    added it and why (the on-chain flag is the truth for an address; the row is its record)."""
+
+    __tablename__ = "blacklist_entries"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # address, device, document
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)  # lowercase for addresses and hashes
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[int] = mapped_column(BigInt)  # chain time
+    tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scf_ledger.domain.errors import DomainError
 from scf_ledger.domain.money import check_amount
-from scf_ledger.domain.risk.config import Band, RiskConfig, load_risk_config
+from scf_ledger.domain.risk.config import Band, Blacklist, RiskConfig, load_risk_config
 from scf_ledger.domain.risk.features import extract, haversine_km, median_order
 from scf_ledger.domain.risk.model import (
     ApplicantProfile,
@@ -27,6 +27,9 @@ CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
 LINE_FROZEN = "LINE_FROZEN"
 
 
+NO_ENTRIES = Blacklist()
+
+
 class InvalidOrder(DomainError):
     """Raised when an order cannot be assessed (bad amount, installments, hour or time)."""
 
@@ -43,7 +46,10 @@ class RiskEngine:
 
     # PUBLIC
 
-    def decide(self, order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory) -> Decision:
+    def decide(
+        self, order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory, blacklist: Blacklist | None = None
+    ) -> Decision:
+        """`blacklist`: entries the platform added since the configuration, refused as the configuration's are."""
         _validate(order)
         scores = self._score_features(order, profile, history)
         score = self.config.scorecard.base_points + sum(s.points for s in scores)
@@ -51,7 +57,7 @@ class RiskEngine:
         limit = self.recommended_limit(band, profile, history)
 
         rule_codes: list[str] = []
-        rule_codes += self._blacklist_hits(order)
+        rule_codes += self._blacklist_hits(order, blacklist or NO_ENTRIES)
         if self._impossible_travel(order, history):
             rule_codes.append(LBS_IMPOSSIBLE_TRAVEL)
         if history.line_frozen:  # no new credit until the freeze ends or the platform lifts it
@@ -123,13 +129,16 @@ class RiskEngine:
 
     # RULES
 
-    def _blacklist_hits(self, order: OrderRequest) -> list[str]:
+    def _blacklist_hits(self, order: OrderRequest, extra: Blacklist) -> list[str]:
         hits = []
-        if order.buyer.lower() in self._black_addresses:
+        buyer, document = order.buyer.lower(), order.document_hash.lower()
+        if buyer in self._black_addresses or buyer in extra.addresses:
             hits.append(BLACKLISTED_ADDRESS)
-        if order.device_id and order.device_id in self.config.blacklist.device_ids:
+        if order.device_id and (
+            order.device_id in self.config.blacklist.device_ids or order.device_id in extra.device_ids
+        ):
             hits.append(BLACKLISTED_DEVICE)
-        if order.document_hash and order.document_hash.lower() in self._black_documents:
+        if document and (document in self._black_documents or document in extra.document_hashes):
             hits.append(BLACKLISTED_DOCUMENT)
         return hits
 

@@ -1,5 +1,6 @@
-"""audit_records: every operator action and automatic one (who, what, why, request, tx); credit_orders gains
-the reviewer and the reason of a reviewed order
+"""audit_records: every operator action and automatic one (who, what, why, request, tx); blacklist_entries
+(addresses, device ids, document hashes, with who and why); credit_orders gains the reviewer and the reason of a
+reviewed order
 
 Revision ID: 0007
 Revises: 0006
@@ -36,6 +37,15 @@ def upgrade() -> None:
     op.create_index("ix_audit_records_at", "audit_records", ["at"])
     op.create_index("ix_audit_records_actor", "audit_records", ["actor"])
     op.create_index("ix_audit_records_action", "audit_records", ["action"])
+    op.create_table(
+        "blacklist_entries",
+        sa.Column("kind", sa.String(10), primary_key=True),
+        sa.Column("value", sa.String(200), primary_key=True),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("at", BigInt(), nullable=False),
+        sa.Column("tx_hash", sa.String(66), nullable=True),
+    )
     with op.batch_alter_table("credit_orders") as batch:
         batch.add_column(sa.Column("reviewer", sa.String(42), nullable=True))
         batch.add_column(sa.Column("review_reason", sa.String(200), nullable=True))
@@ -45,4 +55,5 @@ def downgrade() -> None:
     with op.batch_alter_table("credit_orders") as batch:
         batch.drop_column("review_reason")
         batch.drop_column("reviewer")
+    op.drop_table("blacklist_entries")
     op.drop_table("audit_records")
