@@ -1,4 +1,5 @@
-"""The `scf` command: compile, deploy, demo, bench, db, index, reconcile."""
+"""The `scf` command: compile, deploy, demo, bench, db, index, reconcile, serve, and the clients of a running
+server (parties, report, admin)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from scf_ledger.cli.admin import add_admin_parser
+from scf_ledger.cli.http import add_api_arguments, api_call
 from scf_ledger.cli.risk import add_risk_parser
 from scf_ledger.errors import ConfigurationError, ScfError
-
-if TYPE_CHECKING:
-    import httpx
 
 
 def _cmd_compile(args: argparse.Namespace) -> int:
@@ -192,36 +192,13 @@ def _check_workers(settings: Any) -> None:
         raise ConfigurationError("--workers needs PostgreSQL (--db-url postgresql://…): SQLite serves one process")
 
 
-def _api_call(args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
-    """One request to a running `scf serve`; a refused connection or an error answer is one line."""
-    import httpx
-
-    api_url = (args.api_url or os.environ.get("SCF_API_URL") or "http://127.0.0.1:8000").rstrip("/")
-    api_key = args.api_key or os.environ.get("SCF_API_KEY")
-    if not api_key:
-        raise ConfigurationError("needs --api-key or SCF_API_KEY (a key from `scf serve` or `scf parties create`)")
-    try:
-        response = httpx.request(
-            method, f"{api_url}{path}", json=body, headers={"Authorization": f"Bearer {api_key}"}, timeout=120
-        )
-    except httpx.TransportError as exc:
-        raise ConfigurationError(f"no scf API answers at {api_url}: {exc}") from None
-    if response.status_code >= 400:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        raise ConfigurationError(f"{payload.get('title', 'error')}: {payload.get('detail', response.text)}")
-    return response
-
-
 def _cmd_parties(args: argparse.Namespace) -> int:
     if args.parties_command == "create":
         body = {"kind": args.kind, "name": args.name}
         body |= {field: getattr(args, field) for field in ("address", "gateway") if getattr(args, field)}
-        payload = _api_call(args, "POST", "/v1/participants", body).json()
+        payload = api_call(args, "POST", "/v1/participants", body).json()
     else:
-        payload = _api_call(args, "GET", "/v1/participants").json()
+        payload = api_call(args, "GET", "/v1/participants").json()
     if args.json:
         print(json.dumps(payload, indent=2))
     elif args.parties_command == "create":
@@ -242,9 +219,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     path = f"/v1/reports/{args.report}"
     if args.csv:
-        print(_api_call(args, "GET", path + "?format=csv").text, end="")
+        print(api_call(args, "GET", path + "?format=csv").text, end="")
         return 0
-    items = _api_call(args, "GET", path).json()["items"]
+    items = api_call(args, "GET", path).json()["items"]
     if args.json:
         print(json.dumps(items, indent=2))
         return 0
@@ -345,8 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     parties = p.add_subparsers(dest="parties_command", required=True)
     for name in ("create", "list"):
         q = parties.add_parser(name, help=f"{name} parties")
-        q.add_argument("--api-url", help="the API's base URL (or SCF_API_URL); http://127.0.0.1:8000 by default")
-        q.add_argument("--api-key", help="the platform's API key (or SCF_API_KEY)")
+        add_api_arguments(q, "the platform's")
         q.add_argument("--json", action="store_true", help="print the API's JSON")
         q.set_defaults(func=_cmd_parties)
         if name == "create":
@@ -357,8 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="the calling party's aging or cash-flow report from a running `scf serve`")
     p.add_argument("report", choices=["aging", "cashflow"])
-    p.add_argument("--api-url", help="the API's base URL (or SCF_API_URL); http://127.0.0.1:8000 by default")
-    p.add_argument("--api-key", help="your API key (or SCF_API_KEY)")
+    add_api_arguments(p, "your")
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="print the rows as JSON")
     shape.add_argument("--csv", action="store_true", help="print the rows as CSV")
@@ -389,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print the differences as JSON")
 
     add_risk_parser(sub)
+    add_admin_parser(sub)
 
     p = sub.add_parser("demo", help="run the whole story on the embedded chain")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

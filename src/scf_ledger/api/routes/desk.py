@@ -60,7 +60,7 @@ def add_to_blacklist(body: BlacklistCreate, rt: RuntimeDep, platform: PlatformDe
     return controls.add_to_blacklist(rt, platform, body)
 
 
-@router.delete("/blacklist/{kind}/{value}", response_model=BlacklistEntryOut)
+@router.delete("/blacklist/{kind}/{value:path}", response_model=BlacklistEntryOut)
 def remove_from_blacklist(
     kind: EntryKind, value: Annotated[str, Path(max_length=200)], rt: RuntimeDep, platform: PlatformDep, reason: Reason
 ) -> BlacklistEntryOut:
