@@ -157,3 +157,9 @@ def test_the_scheduled_job_defaults_what_fell_due_once_and_records_it(api: Api) 
     )
     assert record["operation_id"] and record["tx_hash"]
     assert api.ok("GET", f"/v1/obligors/{api.addresses['buyer']}/credit", "platform")["frozen"] is True
+
+
+def test_found_by_schemathesis_a_huge_cursor_and_a_delete_of_the_typed_data(api: Api) -> None:
+    assert api.call("GET", f"/v1/audit?cursor={2**64 - 2}", "platform").status_code == 422  # was a 500
+    refused = api.call("DELETE", "/v1/offers/typed-data", "bank")  # was a 422 from the offer cancellation
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET"

@@ -97,24 +97,28 @@ def contract_problem(exc: ContractRevert) -> Problem:
     )
 
 
-PathMethods = list[tuple[re.Pattern[str], set[str]]]
+PathMethods = list[tuple[re.Pattern[str], set[str], bool]]  # the path's pattern, its methods, whether literal
 
 
 def path_methods(prefix: str, routers: list[APIRouter]) -> PathMethods:
     """Each route's path (as Starlette matches it) with its methods, for the `Allow` header of a 405."""
     return [
-        (compile_path(prefix + route.path)[0], set(route.methods))
+        (compile_path(prefix + route.path)[0], set(route.methods), "{" not in route.path)
         for router in routers
         for route in router.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, APIRoute) and route.include_in_schema  # a hidden route only refuses a method
     ]
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method of the path over all its routes (Starlette's 405 names only the first route it matched)."""
+    """Every method of the path over all its routes (Starlette's 405 names only the first route it matched). A
+    literal path is its own resource: `/v1/offers/typed-data` is not one of `/v1/offers/{offer_id}`."""
     table: PathMethods = getattr(request.app.state, "path_methods", [])
     path = request.url.path
-    return ", ".join(sorted({m for pattern, methods in table if pattern.match(path) for m in methods}))
+    matching = [(methods, literal) for pattern, methods, literal in table if pattern.match(path)]
+    if any(literal for _, literal in matching):
+        matching = [(methods, literal) for methods, literal in matching if literal]
+    return ", ".join(sorted({m for methods, _ in matching for m in methods}))
 
 
 async def _problem(_: Request, exc: Problem) -> JSONResponse:

@@ -10,6 +10,7 @@ YEAR_360 = 360 * SECONDS_PER_DAY  # ACT/360 day count of the financing discount
 MAX_AMOUNT = 2**128 - 1  # every amount of base units fits the contracts' uint128 accounting
 MAX_UINT256 = 2**256 - 1  # an unlimited ERC-20 allowance; "everything due" as a repay cap; token ids, nonces
 MAX_UINT64 = 2**64 - 1  # timestamps the contracts keep in uint64 (an offer's expiry)
+MAX_INT64 = 2**63 - 1  # the database's integer keys (an audit record's id)
 INSTALLMENT_COUNTS = (1, 3, 6, 12, 24)  # the plans the product sells
 
 TOKEN_DECIMALS = 6  # of the local settlement token

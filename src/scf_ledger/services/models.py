@@ -11,6 +11,7 @@ from scf_ledger.domain.constants import (
     MAX_DEFAULT_DAYS,
     MAX_FEE_BPS,
     MAX_GRACE_DAYS,
+    MAX_INT64,
     MAX_INTEREST_FREE_DAYS,
     MAX_PENALTY_BPS_PER_DAY,
     MAX_UINT64,
@@ -466,7 +467,7 @@ class AuditFilters(Strict):
     subject: str | None = Field(default=None, max_length=80)
     since: int | None = Field(default=None, ge=0, le=MAX_UINT64)  # chain time, inclusive
     until: int | None = Field(default=None, ge=0, le=MAX_UINT64)  # chain time, exclusive
-    cursor: int | None = Field(default=None, ge=0, le=MAX_UINT64)
+    cursor: int | None = Field(default=None, ge=0, le=MAX_INT64)  # a record's id (a signed 64-bit key)
     limit: int = Field(default=50, ge=1, le=500)
     format: Literal["json", "csv"] | None = None  # CSV also when asked with Accept: text/csv
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from scf_ledger.api.deps import FinancierDep, PartyDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
@@ -37,6 +39,21 @@ def offer_typed_data(rt: RuntimeDep, financier: FinancierDep, terms: Annotated[O
     """The EIP-712 typed data of an offer with these terms (and a free nonce unless one is given), for a
     financier that signs for itself; send the signature with the same terms and nonce to `POST /v1/offers`."""
     return financing.offer_typed_data(rt, financier, terms)
+
+
+def _typed_data_is_not_an_offer() -> None:
+    """`/v1/offers/typed-data` is a resource of its own: a DELETE of it is a 405, not a cancellation of an offer
+    named "typed-data" (which `/offers/{offer_id}` would answer 422)."""
+    raise HTTPException(405)
+
+
+router.add_api_route(
+    "/offers/typed-data",
+    _typed_data_is_not_an_offer,
+    methods=["DELETE"],
+    include_in_schema=False,
+    route_class_override=APIRoute,
+)
 
 
 @router.get("/offers", response_model=OffersOut)
