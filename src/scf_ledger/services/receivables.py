@@ -7,16 +7,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
-from scf_ledger.chain.errors import ContractRevert
 from scf_ledger.domain import ledger
-from scf_ledger.domain.constants import SECONDS_PER_DAY
-from scf_ledger.domain.enums import Role, Status
-from scf_ledger.services import audit
-from scf_ledger.services.errors import Conflict, Invalid, NotFound
+from scf_ledger.domain.enums import Role
+from scf_ledger.services.errors import Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
-    DefaultCreate,
-    DefaultOut,
     LineageOut,
     ReceivableDetail,
     ReceivableFilters,
@@ -171,63 +166,3 @@ def transfer(rt: Runtime, party: Party, token_id: int, body: TransferCreate) -> 
             body.to: rt.gw.ledger.balance(body.to, token_id),
         },
     )
-
-
-def _defaultable(r: ReceivableRow) -> bool:
-    status = ledger.status_at(r, 0)  # a terminal status does not depend on the time
-    if status in (Status.REPAID, Status.DEFAULTED):
-        raise Conflict("Receivable is terminal", f"receivable {r.token_id} is {status.label}; it cannot be defaulted")
-    return True
-
-
-def _mark_default(rt: Runtime, r: ReceivableRow, actor: str, reason: str) -> DefaultOut:
-    step("defaultable", lambda: _defaultable(r))  # run again, it is defaulted already
-    default = rt.gw.ledger.mark_defaulted(rt.platform, r.token_id)
-    detail = {"outstanding": str(default.outstanding), "obligor": r.obligor}
-    audit.record(
-        rt, actor, "receivable.default", str(r.token_id), reason=reason, detail=detail, tx_hash=default.tx.tx_hash
-    )
-    return DefaultOut(
-        receivable_id=r.token_id,
-        outstanding=default.outstanding,
-        obligor=r.obligor,
-        frozen=rt.gw.registry.participant(r.obligor).frozen,
-        tx_hash=default.tx.tx_hash,
-    )
-
-
-def mark_default(rt: Runtime, platform: Party, token_id: int, body: DefaultCreate) -> DefaultOut:
-    """Marks an installment Defaulted once due + the default days have passed (the contract refuses earlier,
-    `DefaultTooEarly`): penalty stops, the obligor's line is frozen; recorded in the audit log."""
-    out = _mark_default(rt, visible(rt, platform, token_id), platform.address, body.reason)
-    rt.read_your_writes()
-    return out
-
-
-DEFAULT_JOB = "default-due"
-
-
-def default_due(rt: Runtime) -> int:
-    """The scheduled default: marks every installment at or past due + the default days (chain time), each its
-    own operation and audit record; run again, it finds them defaulted and does nothing. Candidates come from the
-    read model with the ledger's current default days; one whose purchase was originated under longer ones is
-    refused by the pre-flight call (`DefaultTooEarly`, no gas spent) and tried again at a later run."""
-    late = (ReceivableRow.defaulted.is_(False), ReceivableRow.due_date < rt.clock.now() - SECONDS_PER_DAY)
-    with rt.sessions() as session:
-        if session.scalar(select(ReceivableRow.token_id).where(*late).limit(1)) is None:
-            return 0  # nothing late: the node is not asked
-        due_before = rt.clock.now() - rt.gw.ledger.terms().default_days * SECONDS_PER_DAY
-        query = select(ReceivableRow).where(*late, ReceivableRow.due_date <= due_before)
-        candidates = list(session.scalars(query.order_by(ReceivableRow.token_id)))
-    marked = 0
-    for r in candidates:
-        if ledger.is_repaid(r):
-            continue
-        try:
-            with rt.job(DEFAULT_JOB):
-                _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), "DUE_PLUS_DEFAULT_DAYS")
-            marked += 1
-        except ContractRevert as refused:  # not yet (longer default days), or another worker was first
-            if refused.error not in ("DefaultTooEarly", "InvalidStatus"):
-                raise
-    return marked

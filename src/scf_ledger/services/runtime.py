@@ -32,7 +32,7 @@ from scf_ledger.chain.keys import deployer_account
 from scf_ledger.config import Settings
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
-from scf_ledger.services import credit
+from scf_ledger.services import credit, defaults
 from scf_ledger.services.errors import Conflict
 from scf_ledger.services.journal import Journal, active, new_operation_id
 from scf_ledger.services.keystore import Keystore
@@ -179,13 +179,11 @@ class Runtime:
     def sync(self) -> None:
         """Indexes up to the node's head, restores expired freezes and marks the defaults that fell due (the
         background task of the leading worker, and at start)."""
-        from scf_ledger.services import receivables  # it builds on this module: imported once both exist
-
         with self._indexing:
             self.indexer.run_until_synced()
         self.clock.forget()
         changed = credit.restore_expired_freezes(self)
-        changed += receivables.default_due(self)
+        changed += defaults.default_due(self)
         if changed:
             with self._indexing:
                 self.indexer.run_until_synced()

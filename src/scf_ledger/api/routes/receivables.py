@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from scf_ledger.api.deps import PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
-from scf_ledger.services import receivables
+from scf_ledger.services import defaults, receivables
 from scf_ledger.services.models import (
     DefaultCreate,
     DefaultOut,
@@ -57,4 +57,4 @@ def default_receivable(
     receivable_id: TokenIdPath, rt: RuntimeDep, platform: PlatformDep, body: DefaultCreate | None = None
 ) -> DefaultOut:
     """Marks an installment Defaulted once due + the default days have passed: penalty stops, the line freezes."""
-    return receivables.mark_default(rt, platform, receivable_id, body or DefaultCreate())
+    return defaults.mark_default(rt, platform, receivable_id, body or DefaultCreate())
