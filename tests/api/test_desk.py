@@ -6,10 +6,13 @@ import csv
 import io
 import json
 
+from sqlalchemy import func, select
+
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.services import audit
 from scf_ledger.services.journal import active, new_operation_id
+from scf_ledger.store.models import OperationRow
 from tests.utils.api import Api, order
 
 # A thin file (band D, score 503): the scorecard sends a 300 sUSD order to review.
@@ -163,3 +166,40 @@ def test_found_by_schemathesis_a_huge_cursor_and_a_delete_of_the_typed_data(api:
     assert api.call("GET", f"/v1/audit?cursor={2**64 - 2}", "platform").status_code == 422  # was a 500
     refused = api.call("DELETE", "/v1/offers/typed-data", "bank")  # was a 422 from the offer cancellation
     assert refused.status_code == 405 and refused.headers["allow"] == "GET"
+
+
+def test_the_job_waits_while_paused_and_leaves_no_operation_for_what_it_may_not_default_yet(api: Api) -> None:
+    placed = order(api, principal=300 * UNIT)
+    ids = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"]
+    rt, chain = api.service, api.service.chain
+    api.ok("POST", "/v1/system/pause", "platform", {"paused": True, "reason": "incident"})
+    due = api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["due_date"]
+    chain.sender.run(lambda: time_travel(chain.w3, due + 91 * 86_400))
+    with rt.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(OperationRow))
+    rt.sync()  # paused: the ledger would refuse, so nothing is tried
+    with rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OperationRow)) == before
+    assert api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["status"] == "overdue"
+
+    api.ok("POST", "/v1/system/pause", "platform", {"paused": False, "reason": "resolved"})
+    chain.sender.run(lambda: time_travel(chain.w3, chain.now() + 2 * 3_600))  # the job's next hour
+    rt.sync()
+    assert api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["status"] == "defaulted"
+    assert api.ok("GET", f"/v1/receivables/{ids[1]}", "platform")["status"] == "overdue"  # not yet due + 90 d
+
+
+def test_an_installment_under_longer_default_days_is_left_for_later_without_an_operation(api: Api) -> None:
+    placed = order(api, principal=300 * UNIT)
+    first = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
+    terms = {k: v for k, v in api.ok("GET", "/v1/terms", "platform").items() if k != "tx_hash"}
+    api.ok("POST", "/v1/terms", "platform", {**terms, "default_days": 30})  # new purchases only
+    rt, chain = api.service, api.service.chain
+    due = api.ok("GET", f"/v1/receivables/{first}", "platform")["due_date"]
+    chain.sender.run(lambda: time_travel(chain.w3, due + 31 * 86_400))
+    with rt.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(OperationRow))
+    rt.sync()  # a candidate by today's 30 days, refused by the ledger: its purchase has 90
+    with rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OperationRow)) == before
+    assert api.ok("GET", f"/v1/receivables/{first}", "platform")["status"] == "overdue"

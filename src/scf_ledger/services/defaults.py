@@ -59,27 +59,47 @@ def mark_default(rt: Runtime, platform: Party, token_id: int, body: DefaultCreat
 DEFAULT_JOB = "default-due"
 
 
-def default_due(rt: Runtime) -> int:
-    """The scheduled default: marks every installment at or past due + the default days (chain time), each its
-    own operation and audit record; run again, it finds them defaulted and does nothing. Candidates come from the
-    read model with the ledger's current default days; one whose purchase was originated under longer ones is
-    refused by the pre-flight call (`DefaultTooEarly`, no gas spent) and tried again at a later run."""
-    late = (ReceivableRow.defaulted.is_(False), ReceivableRow.due_date < rt.clock.now() - SECONDS_PER_DAY)
+CHECK_EVERY = 3_600  # chain seconds between two runs of the job: defaults are counted in days
+
+
+def _defaultable_now(rt: Runtime, token_id: int) -> bool:
+    """Whether the ledger would mark `token_id` now, asked by a call (no transaction, no operation): one under
+    longer default days than the current terms, or already marked by another worker, is left for later."""
+    try:
+        rt.gw.ledger.call("markDefaulted", token_id, sender=rt.platform.address)
+    except ContractRevert:
+        return False
+    return True
+
+
+def _candidates(rt: Runtime, now: int) -> list[ReceivableRow]:
+    """Installments not repaid nor defaulted at or past due + the current default days (read model)."""
+    late = (ReceivableRow.defaulted.is_(False), ReceivableRow.due_date < now - SECONDS_PER_DAY)
     with rt.sessions() as session:
         if session.scalar(select(ReceivableRow.token_id).where(*late).limit(1)) is None:
-            return 0  # nothing late: the node is not asked
-        due_before = rt.clock.now() - rt.gw.ledger.terms().default_days * SECONDS_PER_DAY
+            return []  # nothing late: the node is not asked
+        due_before = now - rt.gw.ledger.terms().default_days * SECONDS_PER_DAY
         query = select(ReceivableRow).where(*late, ReceivableRow.due_date <= due_before)
-        candidates = list(session.scalars(query.order_by(ReceivableRow.token_id)))
+        found = list(session.scalars(query.order_by(ReceivableRow.token_id)))
+    return [r for r in found if not ledger.is_repaid(r)]
+
+
+def default_due(rt: Runtime) -> int:
+    """The scheduled default: marks every installment at or past due + the default days (chain time), each its
+    own operation and audit record, at most once an hour of chain time; run again, it finds them defaulted and
+    does nothing. While the ledger is paused it waits (a default is refused under pause)."""
+    now = rt.clock.now()
+    if rt.defaults_checked_at <= now < rt.defaults_checked_at + CHECK_EVERY:  # (a chain rolled back runs it)
+        return 0
+    rt.defaults_checked_at = now
+    candidates = _candidates(rt, now)
+    if not candidates or rt.gw.ledger.paused():
+        return 0
     marked = 0
     for r in candidates:
-        if ledger.is_repaid(r):
+        if not _defaultable_now(rt, r.token_id):
             continue
-        try:
-            with rt.job(DEFAULT_JOB):
-                _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), "DUE_PLUS_DEFAULT_DAYS")
-            marked += 1
-        except ContractRevert as refused:  # not yet (longer default days), or another worker was first
-            if refused.error not in ("DefaultTooEarly", "InvalidStatus"):
-                raise
+        with rt.job(DEFAULT_JOB):
+            _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), "DUE_PLUS_DEFAULT_DAYS")
+        marked += 1
     return marked

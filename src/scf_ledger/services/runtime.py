@@ -116,6 +116,7 @@ class Runtime:
             run=chain.sender.run,
         )
         self.clock = ChainClock(chain.now, max_age=min(settings.index_interval, 1.0))
+        self.defaults_checked_at = -defaults.CHECK_EVERY  # chain time of the default job's last run
         # One indexing pass at a time in this process (the checkpoint has one writer; workers take turns on it
         # in the database). Sends never wait for it, and a write waits only until its own block is indexed.
         self._indexing = threading.Lock()
