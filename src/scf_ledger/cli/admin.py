@@ -87,9 +87,12 @@ def add_admin_parser(sub: Any) -> None:
     p = sub.add_parser("admin", help="the operator's desk against a running `scf serve` (the platform's key)")
     admin = p.add_subparsers(dest="admin_command", required=True)
 
-    def command(name: str, text: str) -> argparse.ArgumentParser:
+    def command(name: str, text: str, *, reasoned: bool = True) -> argparse.ArgumentParser:
+        """A subcommand with the API's arguments and, for an action the audit log records, its --reason."""
         q: argparse.ArgumentParser = admin.add_parser(name, help=text)
         add_api_arguments(q, "the platform's")
+        if reasoned:
+            q.add_argument("--reason", default="MANUAL", help="why, for the audit log")
         q.set_defaults(func=_cmd_admin)
         return q
 
@@ -98,42 +101,36 @@ def add_admin_parser(sub: Any) -> None:
     decision = q.add_mutually_exclusive_group()
     decision.add_argument("--approve", action="store_true")
     decision.add_argument("--decline", action="store_true")
-    q.add_argument("--reason", default="MANUAL", help="why, for the order and the audit log")
     q.add_argument("--principal", help="approve a lower amount (base units)")
     q.add_argument("--limit", help="on a lower line than recommended (base units)")
 
     q = command("default", "mark an installment Defaulted (due + the default days passed)")
     q.add_argument("receivable", help="its token id")
-    q.add_argument("--reason", default="MANUAL")
 
     q = command("blacklist", "list, add or remove an address, device id or document hash")
     q.add_argument("action", choices=["list", "add", "remove"])
     q.add_argument("--kind", choices=["address", "device", "document"], default="address")
     q.add_argument("--value", default="", help="the address, device id or document hash")
-    q.add_argument("--reason", default="MANUAL")
 
     q = command("freeze", "freeze (or --unfreeze) an obligor's line")
     q.add_argument("obligor", help="its address")
     q.add_argument("--unfreeze", action="store_true")
-    q.add_argument("--reason", default="MANUAL")
 
     q = command("pause", "pause (or --unpause) ledger and market")
     q.add_argument("--unpause", action="store_true")
-    q.add_argument("--reason", default="MANUAL")
 
-    q = command("fees", "withdraw the accrued fees")
+    q = command("fees", "withdraw the accrued fees", reasoned=False)
     q.add_argument("--to", help="an address other than the platform's")
 
-    q = command("sweep", "sweep a repaid receivable's rounding dust")
+    q = command("sweep", "sweep a repaid receivable's rounding dust", reasoned=False)
     q.add_argument("receivable", help="its token id")
     q.add_argument("--to", help="an address other than the platform's")
 
     q = command("terms", "show the terms, or set the ones given (the others kept)")
     for name in TERMS:
         q.add_argument("--" + name.replace("_", "-"), dest=name, type=int)
-    q.add_argument("--reason", default="MANUAL")
 
-    q = command("audit", "the audit log, newest first")
+    q = command("audit", "the audit log, newest first", reasoned=False)
     for name in ("actor", "action", "subject", "since", "until", "limit"):
         q.add_argument("--" + name)
     q.add_argument("--format", choices=["json", "csv"])
