@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=60.0, gt=0)  # a worker owns an operation it runs this long at most
     # Without a receipt this long, a transaction is looked up: sent again if dropped, re-priced if stuck.
     replace_after: float = Field(default=30.0, gt=0)
+    auto_default: bool = True  # the scheduled job marks defaults when due; off: the platform marks each by hand
+    session_seconds: int = Field(default=8 * 3_600, gt=0)  # a dashboard session ends this long after log-in
 
     @model_validator(mode="after")
     def _no_default_secret_outside_local(self) -> Settings:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import connect
+from scf_ledger.config import Settings
 from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
 from scf_ledger.domain.ids import purchase_token_ids
 from scf_ledger.domain.money import format_units
@@ -24,6 +29,9 @@ from scf_ledger.domain.risk import (
     RiskEngine,
 )
 from scf_ledger.sandbox import World, create_world, utc
+from scf_ledger.services import audit, controls, defaults
+from scf_ledger.services.models import AuditFilters, DefaultCreate, PayoutCreate
+from scf_ledger.services.runtime import Party, Runtime
 
 START = utc(2027, 1, 31, 12)
 
@@ -95,7 +103,7 @@ def tell_story(story: Story) -> dict[str, int]:
     """The lifecycle of one 12-installment purchase, from origination to recovery (used by tests too)."""
     w = story.world
     s1, s2, s3 = w.suppliers
-    f, platform = w.financier, w.platform
+    f = w.financier
 
     w.at(START)
     request = w.request(12_000 * UNIT, 12, fee_bps=100)
@@ -147,15 +155,37 @@ def tell_story(story: Story) -> dict[str, int]:
     story.step("Installment 2 repaid in full on time")
 
     w.at(utc(2027, 7, 29))
-    w.gw.ledger.mark_defaulted(platform, ids[2])
-    story.step("Installment 3 is 90 days overdue: platform marks it Defaulted, obligor's line frozen")
-    w.at(utc(2027, 8, 10))
-    w.repay(ids[2], 200 * UNIT)
-    w.gw.ledger.claim(s1, ids[2])
-    story.step("A 200 sUSD recovery reaches the holder pro rata")
-    w.gw.ledger.withdraw_fees(platform, platform.address)
-    story.step("Platform withdraws its fees")
+    with operator_desk(w) as (rt, desk):  # the platform's actions go through the service, as in production
+        default = defaults.mark_default(rt, desk, ids[2], DefaultCreate(reason="90 days overdue"))
+        story.step(
+            f"Installment 3 is 90 days overdue: the platform marks it Defaulted ({money(default.outstanding)} "
+            "outstanding), the obligor's line frozen"
+        )
+        w.at(utc(2027, 8, 10))
+        w.repay(ids[2], 200 * UNIT)
+        w.gw.ledger.claim(s1, ids[2])
+        story.step("A 200 sUSD recovery reaches the holder pro rata")
+        rt.clock.forget()  # the story moved the chain's clock
+        payout = controls.withdraw_fees(rt, desk, PayoutCreate())
+        records = audit.page(rt, AuditFilters()).items
+        story.step(
+            f"Platform withdraws its fees, {money(payout.amount)} sUSD; the audit log has both actions "
+            f"({', '.join(r.action for r in reversed(records))})"
+        )
     return {"purchase_id": purchase_id}
+
+
+@contextmanager
+def operator_desk(w: World) -> Iterator[tuple[Runtime, Party]]:
+    """The service over the story's chain (its own throwaway database), and the platform as its caller."""
+    with tempfile.TemporaryDirectory(prefix="scf-demo-") as tmp:
+        rt = Runtime.attach(Settings(), w.chain, w.platform, f"sqlite:///{Path(tmp) / 'scf.sqlite'}")
+        try:
+            party = rt.party_of_address(w.platform.address)
+            assert party is not None
+            yield rt, party
+        finally:
+            rt.close()
 
 
 def _parties(w: World) -> dict[str, str]:

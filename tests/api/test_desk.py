@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 
+import pytest
 from sqlalchemy import func, select
 
+from scf_ledger.api.durable import resume_pending
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.services import audit
 from scf_ledger.services.journal import active, new_operation_id
 from scf_ledger.store.models import OperationRow
-from tests.utils.api import Api, order
-
-# A thin file (band D, score 503): the scorecard sends a 300 sUSD order to review.
-THIN_FILE = {
-    "age": 25,
-    "monthly_income": str(4_000 * UNIT),
-    "employment_months": 60,
-    "credit_history": "all_paid_here",
-    "savings": "lt_100",
-    "checking_account": "overdrawn",
-}
+from tests.utils.api import THIN_FILE, Api, order
 
 
 def in_review(api: Api, principal: int = 300 * UNIT) -> dict:
@@ -203,3 +196,34 @@ def test_an_installment_under_longer_default_days_is_left_for_later_without_an_o
     with rt.sessions() as session:
         assert session.scalar(select(func.count()).select_from(OperationRow)) == before
     assert api.ok("GET", f"/v1/receivables/{first}", "platform")["status"] == "overdue"
+
+
+def test_a_default_of_the_job_interrupted_after_its_transaction_is_finished_by_recovery(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    placed = order(api, principal=300 * UNIT)
+    ids = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"]
+    rt, chain = api.service, api.service.chain
+    due = api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["due_date"]
+    chain.sender.run(lambda: time_travel(chain.w3, due + 91 * 86_400))
+    since = chain.w3.eth.block_number + 1
+
+    def crash(*_: object, **__: object) -> None:
+        raise OSError("the worker died here")  # after the default's transaction, before its audit record
+
+    monkeypatch.setattr(audit, "record", crash)
+    with pytest.raises(OSError):
+        rt.sync()
+    monkeypatch.undo()
+    with rt.sessions() as session:
+        (left,) = session.scalars(select(OperationRow).where(OperationRow.route == "JOB default-due")).all()
+    assert left.status == "pending"  # not failed: its transaction may be on its way
+    chain.sender.run(lambda: time_travel(chain.w3, chain.now() + 2 * 3_600))
+    rt.sync()  # the job's next hour: the installment is its pending operation's, not started again
+
+    assert asyncio.run(resume_pending(api.client.app)) == 1
+    (record,) = api.ok("GET", "/v1/audit?action=receivable.default", "platform")["items"]
+    assert (record["actor"], record["subject"], record["operation_id"]) == ("job:default-due", ids[0], left.id)
+    assert len(chain.ledger.events.ReceivableDefaulted().get_logs(from_block=since)) == 1  # sent once
+    assert api.ok("GET", f"/v1/operations/{left.id}", "platform")["status"] == "succeeded"
+    assert asyncio.run(resume_pending(api.client.app)) == 0

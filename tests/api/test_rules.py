@@ -49,6 +49,7 @@ ROUTES = [
     ("POST", "/v1/orders/ord_x/review", {"decision": "decline", "reason": "x"}, "platform", 404),
     ("POST", "/v1/receivables/1/default", None, "platform", 404),  # no receivable 1
     ("GET", "/v1/audit", None, "platform", 200),
+    ("GET", "/v1/overdue", None, "platform", 200),
     ("GET", "/v1/offers/typed-data", None, "financier", 422),  # no terms
     ("GET", "/v1/blacklist", None, "platform", 200),
     ("POST", "/v1/blacklist", None, "platform", 422),

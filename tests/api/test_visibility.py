@@ -70,6 +70,11 @@ def _requests(api: Api, world: World) -> dict[str, tuple[str, str, dict | None]]
         "GET /v1/receivables/{R}": ("GET", f"/v1/receivables/{r}", None),
         "GET /v1/receivables/{R}/lineage": ("GET", f"/v1/receivables/{r}/lineage", None),
         "GET /v1/obligors/{buyer}/credit": ("GET", f"/v1/obligors/{api.addresses['buyer']}/credit", None),
+        "GET /v1/obligors/{buyer}/limit-reviews": (
+            "GET",
+            f"/v1/obligors/{api.addresses['buyer']}/limit-reviews",
+            None,
+        ),
         "GET /v1/quotes?offer_id={O}&receivable_id={R}": (
             "GET",
             f"/v1/quotes?offer_id={o}&units=1&receivable_id={r}",

@@ -72,6 +72,6 @@ def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[s
         missing = page.goto(base + "/receivables/987654321")
         assert missing is not None and missing.status == 404
         assert "There is no receivable" in page.inner_text("#not-found")
-        page.goto(base + "/logout")
+        page.click("#logout")
         assert page.locator("#api-key").count() == 1  # logged out: the login prompt again
         browser.close()

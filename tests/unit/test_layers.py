@@ -22,7 +22,7 @@ ALLOWED = {
     "store": {"domain", "chain"},
     "services": {"domain", "chain", "store", "config"},
     "api": {"domain", "chain", "store", "services", "web", "config"},
-    "web": {"domain", "services", "api.deps"},
+    "web": {"domain", "services", "api.deps", "api.durable", "api.tabular"},  # pages write through the API's routes
 }
 
 

@@ -40,6 +40,20 @@ class Api:
         return body["address"]
 
 
+# A thin file (band D, score 503): the scorecard sends a 300 sUSD order to review.
+THIN_FILE = {
+    "age": 25,
+    "monthly_income": str(4_000 * UNIT),
+    "employment_months": 60,
+    "credit_history": "all_paid_here",
+    "savings": "lt_100",
+    "checking_account": "overdrawn",
+}
+
+
+GOOD_FILE = {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60}  # the scorecard approves
+
+
 def doc() -> str:
     return "0x" + secrets.token_hex(32)
 
@@ -57,7 +71,7 @@ def order_body(api: Api, buyer: str = "buyer", principal: int = 2_400 * UNIT, **
         "installments": 3,
         "fee_bps": 100,
         "document_hash": doc(),
-        "profile": {"age": 41, "monthly_income": str(4_000 * UNIT), "employment_months": 60},
+        "profile": GOOD_FILE,
         "login_hour": 14,
         **extra,
     }

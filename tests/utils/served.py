@@ -4,6 +4,7 @@ README's curl story."""
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -59,8 +60,9 @@ class Served:
 
 
 @contextlib.contextmanager
-def served_on_anvil(tmp_path: Path) -> Iterator[Served]:
-    """anvil, `scf deploy`, then `scf serve` on it as a subprocess; stopped on exit (its stderr kept)."""
+def served_on_anvil(tmp_path: Path, **settings: str) -> Iterator[Served]:
+    """anvil, `scf deploy`, then `scf serve` on it as a subprocess, with `settings` as SCF_* variables; stopped
+    on exit (its stderr kept)."""
     with AnvilNode.start() as node:
         deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
@@ -74,6 +76,7 @@ def served_on_anvil(tmp_path: Path) -> Iterator[Served]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, **{f"SCF_{k.upper()}": v for k, v in settings.items()}},
         )
         served = Served(f"http://127.0.0.1:{port}", "", node.url, deployment, db_url, [])
         try:

@@ -10,7 +10,7 @@ from typing import Any
 
 from scf_ledger.chain.client import ScfChain
 from scf_ledger.domain.constants import UNIT
-from tests.utils.api import Api, order_body
+from tests.utils.api import THIN_FILE, Api, order_body
 
 # method, path, body
 Request = tuple[str, str, Any]
@@ -73,6 +73,20 @@ def _claims(api: Api, _: ScfChain) -> Request:
     return "POST", "/v1/claims", None
 
 
+def _review(api: Api, _: ScfChain) -> Request:
+    """An order the scorecard sends to review, of a new obligor (so its approval raises the line on-chain)."""
+    placed = api.ok("POST", "/v1/orders", "gate", order_body(api, _obligor(api), 300 * UNIT, profile=THIN_FILE))
+    return "POST", f"/v1/orders/{placed['id']}/review", {"decision": "approve", "reason": "checked"}
+
+
+def _fees(api: Api, _: ScfChain) -> Request:
+    """Fees to withdraw: a fee-bearing installment, 10 sUSD of it repaid (fee first)."""
+    placed = api.ok("POST", "/v1/orders", "gate", order_body(api, _obligor(api), 300 * UNIT))
+    token_id = api.ok("POST", f"/v1/orders/{placed['id']}/confirm", "gate")["token_ids"][0]
+    api.ok("POST", "/v1/repayments", "gate", {"receivable_id": token_id, "amount": str(10 * UNIT)})
+    return "POST", "/v1/fees/withdrawals", None
+
+
 WRITES: dict[str, Write] = {
     "registration": Write(  # four transactions: registration, gas, two approvals
         "platform",
@@ -124,4 +138,24 @@ WRITES: dict[str, Write] = {
         ),
         ("registry", "CreditLimitSet"),
     ),
+    "review": Write("platform", _review, ("registry", "CreditLimitSet")),
+    "blacklist": Write(
+        "platform",
+        lambda api, _: (
+            "POST",
+            "/v1/blacklist",
+            {"kind": "address", "value": api.addresses[_obligor(api)], "reason": "fraud reported"},
+        ),
+        ("registry", "BlacklistedSet"),
+    ),
+    "freeze": Write(
+        "platform",
+        lambda api, _: (
+            "POST",
+            f"/v1/obligors/{api.addresses[_obligor(api)]}/freeze",
+            {"frozen": True, "reason": "documents missing"},
+        ),
+        ("registry", "FrozenSet"),
+    ),
+    "fees": Write("platform", _fees, ("ledger", "FeesWithdrawn")),
 }

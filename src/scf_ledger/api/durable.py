@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from scf_ledger.api.deps import MAX_IDEMPOTENCY_KEY, bearer_key, idempotency_key
 from scf_ledger.api.problems import Problem, handle_known, problem_response
 from scf_ledger.chain.errors import OutcomeUnknown, TransactionTimeout
-from scf_ledger.services import operations
+from scf_ledger.services import jobs, operations
 from scf_ledger.services.journal import Journal, active
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.models import OperationRow
@@ -40,6 +40,7 @@ WRITES = frozenset({"POST", "DELETE"})
 # After a transaction was signed, these leave its fate open: the operation stays pending and is run again.
 OPEN_OUTCOMES = (OutcomeUnknown, TransactionTimeout, OSError)
 RESUME = "scf.resume_operation"  # ASGI scope key set by the recovery loop only (no client can set it)
+AS_PARTY = "scf.as_party"  # ASGI scope key set by the dashboard's forms only: the party of a live session
 
 
 def request_digest(route: str, body: Any) -> str:
@@ -74,8 +75,10 @@ async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party
         if row is not None and party is None:
             await run_in_threadpool(operations.abandon, rt, row.id, f"party {row.party} is not known any more")
         return (row, party, False) if row is not None and party is not None else None
-    api_key = bearer_key(request.headers.get("Authorization"))
-    party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None
+    party: Party | None = request.scope.get(AS_PARTY)
+    if party is None:
+        api_key = bearer_key(request.headers.get("Authorization"))
+        party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None
     if party is None:
         return None
     key = request.headers.get("Idempotency-Key")
@@ -152,33 +155,81 @@ async def resume_pending(app: FastAPI) -> int:
     handler, its recorded steps replayed), all at once: one signer's recorded transactions are then all on
     their way together, whatever order their nonces are in. Returns how many it took."""
     rt: Runtime = app.state.runtime
-    taken = await run_in_threadpool(operations.take_over, rt)
-    await asyncio.gather(*(_resume(app, row) for row in taken))
+    taken = await run_in_threadpool(operations.take_over, rt, jobs.RESUMABLE)
+    await asyncio.gather(
+        *(_resume(app, row) if jobs.name_of(row) is None else run_in_threadpool(_resume_job, rt, row) for row in taken)
+    )
     return len(taken)
+
+
+def _resume_job(rt: Runtime, row: OperationRow) -> None:
+    """A background job's operation run again from its journal: it ends succeeded, or failed for an error
+    the node's answer does not explain; an open outcome leaves it pending for the next round."""
+    journal = rt.journal(row.id, new=False)
+    try:
+        with active(journal):
+            jobs.run_again(rt, row)
+    except OPEN_OUTCOMES as exc:
+        log.warning("job operation %s is open after %s: %s", row.id, type(exc).__name__, exc)
+        operations.release(rt, row.id)
+        return
+    except Exception as exc:
+        log.error("job operation %s failed", row.id, exc_info=exc)
+        operations.finish(rt, journal, 500, {"title": "Internal error", "detail": f"{type(exc).__name__}"})
+        return
+    operations.finish(rt, journal, 200, {"job": jobs.name_of(row)})
+
+
+def _scope(method: str, path: str, query: str, headers: list[tuple[bytes, bytes]], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 0),
+        "server": ("127.0.0.1", 0),
+        **extra,
+    }
 
 
 async def _resume(app: FastAPI, row: OperationRow) -> None:
     asked = operations.Request.of(row.request)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": asked.method,
-        "scheme": "http",
-        "path": asked.path,
-        "raw_path": asked.path.encode(),
-        "query_string": asked.query.encode(),
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 0),
-        "server": ("127.0.0.1", 0),
-        RESUME: row.id,
-    }
-    await _call(app, scope, asked.body.encode())
+    await _call(app, _scope(asked.method, asked.path, asked.query, [], **{RESUME: row.id}), asked.body.encode())
 
 
-async def _call(app: FastAPI, scope: dict[str, Any], body: bytes) -> None:
-    """One in-process request to `app` (its answer is recorded by the operation, not read here)."""
+async def write_as(
+    app: FastAPI, party: Party, method: str, path: str, body: dict[str, Any], idempotency_key: str
+) -> tuple[int, Any]:
+    """A write of the API made in-process for `party` (the dashboard's forms): the same route, operation, audit
+    record and answer as over HTTP. Returns the status and the parsed answer."""
+    headers = [(b"idempotency-key", idempotency_key.encode())]
+    answer: dict[str, Any] = {"status": 500, "body": b""}
+
+    async def keep(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+
+    await _call(app, _scope(method, path, "", headers, **{AS_PARTY: party}), json.dumps(body).encode(), keep)
+    return answer["status"], _canonical(answer["body"])
+
+
+async def _ignore(_: dict[str, Any]) -> None:
+    return None
+
+
+async def _call(
+    app: FastAPI, scope: dict[str, Any], body: bytes, send: Callable[[dict[str, Any]], Any] = _ignore
+) -> None:
+    """One in-process request to `app`; its answer goes to `send` (the recovery loop's is recorded by the
+    operation, not read)."""
     sent = False
 
     async def receive() -> dict[str, Any]:
@@ -187,8 +238,5 @@ async def _call(app: FastAPI, scope: dict[str, Any], body: bytes) -> None:
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(_: dict[str, Any]) -> None:
-        return None
 
     await app(scope, receive, send)

@@ -220,8 +220,18 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
     return max(value - discount, 0)
 
 
+def parse_units(text: str, decimals: int = TOKEN_DECIMALS) -> int:
+    """A decimal amount typed by a person ("240", "1,234.5") as base units, exactly; more decimals than the
+    token has, a sign or anything but digits is refused (InvalidAmount)."""
+    whole, _, frac = text.strip().replace(",", "").partition(".")
+    digits = set("0123456789")
+    if not (whole or frac) or not set(whole + frac) <= digits or len(frac) > decimals:
+        raise InvalidAmount("amount", text, f"not a decimal number with at most {decimals} decimals")
+    return int(whole or "0") * 10**decimals + int(frac.ljust(decimals, "0"))
+
+
 def format_units(amount: int, decimals: int = TOKEN_DECIMALS) -> str:
-    """Base units as a grouped decimal string (display only; never parsed back): 1234500000 -> 1,234.500000."""
+    """Base units as a grouped decimal string (display): 1234500000 -> 1,234.500000 (`parse_units` reads it)."""
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), 10**decimals)
     return f"{sign}{whole:,}.{frac:0{decimals}d}"

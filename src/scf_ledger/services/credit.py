@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 
+from scf_ledger.domain import ledger
 from scf_ledger.domain.enums import Role
+from scf_ledger.domain.risk import BuyerHistory, GeoPoint, PastOrder, RepaymentRecord
 from scf_ledger.services import audit
 from scf_ledger.services.errors import NotFound
 from scf_ledger.services.models import CreditOut, LimitOut, LimitUpdate
 from scf_ledger.store.access import serves
-from scf_ledger.store.models import CreditOrderRow, RiskDecisionRow
+from scf_ledger.store.models import CreditOrderRow, ReceivableRow, RiskDecisionRow
 
 if TYPE_CHECKING:
     from scf_ledger.services.runtime import Party, Runtime
 
 
-def _obligor(rt: Runtime, party: Party, address: str) -> str:
+def visible_obligor(rt: Runtime, party: Party, address: str) -> str:
     """The obligor at `address`, if the caller may see its line: the platform, the obligor itself, or the
     gateway that serves it."""
     row = rt.party(address)
@@ -42,8 +44,37 @@ def pending_freezes(obligor: str) -> Select[tuple[RiskDecisionRow]]:
     )
 
 
+def repayment_record(owed: list[ReceivableRow]) -> RepaymentRecord:
+    """The buyer's repayment behaviour: repaid with no penalty is on time; any penalty is late."""
+    return RepaymentRecord(
+        on_time=sum(1 for r in owed if ledger.is_repaid(r) and r.penalty_accrued == 0),
+        late=sum(1 for r in owed if r.penalty_accrued > 0),
+        defaulted=sum(1 for r in owed if r.defaulted),
+    )
+
+
+def buyer_history(rt: Runtime, buyer: str, at: int) -> BuyerHistory:
+    """What the risk engine knows of `buyer` at chain time `at`: its orders, repayments, exposure and line."""
+    with rt.sessions() as session:
+        past = session.scalars(select(CreditOrderRow).where(CreditOrderRow.buyer == buyer)).all()
+        owed = session.scalars(select(ReceivableRow).where(ReceivableRow.obligor == buyer)).all()
+        freezes = session.scalars(pending_freezes(buyer).where(RiskDecisionRow.freeze_until > at)).all()
+    line = rt.gw.registry.participant(buyer)
+    return BuyerHistory(
+        orders=tuple(PastOrder(o.principal, o.at, o.device_id, _location(o.lat, o.lon)) for o in past),
+        repayments=repayment_record(list(owed)),
+        exposure=rt.gw.ledger.exposure(buyer),
+        limit=line.credit_limit,
+        line_frozen=line.frozen or bool(freezes),
+    )
+
+
+def _location(lat: float | None, lon: float | None) -> GeoPoint | None:
+    return GeoPoint(lat, lon) if lat is not None and lon is not None else None
+
+
 def credit_line(rt: Runtime, party: Party, address: str) -> CreditOut:
-    obligor = _obligor(rt, party, address)
+    obligor = visible_obligor(rt, party, address)
     p = rt.gw.registry.participant(obligor)
     exposure = rt.gw.ledger.exposure(obligor)
     return CreditOut(
@@ -57,7 +88,7 @@ def credit_line(rt: Runtime, party: Party, address: str) -> CreditOut:
 
 
 def set_limit(rt: Runtime, platform: Party, address: str, body: LimitUpdate) -> LimitOut:
-    obligor = _obligor(rt, platform, address)
+    obligor = visible_obligor(rt, platform, address)
     tx = rt.gw.registry.set_credit_limit(rt.platform, obligor, body.limit, body.reason)
     with rt.sessions.begin() as session:  # the platform's limit ends any velocity freeze: it is not undone later
         for freeze in session.scalars(pending_freezes(obligor)):

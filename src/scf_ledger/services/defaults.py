@@ -14,7 +14,7 @@ from scf_ledger.domain.enums import Status
 from scf_ledger.services import audit
 from scf_ledger.services.errors import Conflict, NotFound
 from scf_ledger.services.journal import step
-from scf_ledger.services.models import DefaultCreate, DefaultOut
+from scf_ledger.services.models import DefaultCreate, DefaultOut, OverdueOut, OverduePage
 from scf_ledger.store.models import ReceivableRow
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def mark_default(rt: Runtime, platform: Party, token_id: int, body: DefaultCreat
 
 
 DEFAULT_JOB = "default-due"
+JOB_REASON = "DUE_PLUS_DEFAULT_DAYS"
 
 
 CHECK_EVERY = 3_600  # chain seconds between two runs of the job: defaults are counted in days
@@ -87,7 +88,10 @@ def _candidates(rt: Runtime, now: int) -> list[ReceivableRow]:
 def default_due(rt: Runtime) -> int:
     """The scheduled default: marks every installment at or past due + the default days (chain time), each its
     own operation and audit record, at most once an hour of chain time; run again, it finds them defaulted and
-    does nothing. While the ledger is paused it waits (a default is refused under pause)."""
+    does nothing. While the ledger is paused it waits (a default is refused under pause). Off with
+    `auto_default = false`."""
+    if not rt.settings.auto_default:
+        return 0
     now = rt.clock.now()
     if rt.defaults_checked_at <= now < rt.defaults_checked_at + CHECK_EVERY:  # (a chain rolled back runs it)
         return 0
@@ -95,11 +99,48 @@ def default_due(rt: Runtime) -> int:
     candidates = _candidates(rt, now)
     if not candidates or rt.gw.ledger.paused():
         return 0
-    marked = 0
+    marked, under_way = 0, {s["receivable_id"] for s in rt.pending_subjects(DEFAULT_JOB)}
     for r in candidates:
-        if not _defaultable_now(rt, r.token_id):
+        if str(r.token_id) in under_way or not _defaultable_now(rt, r.token_id):
             continue
-        with rt.job(DEFAULT_JOB):
-            _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), "DUE_PLUS_DEFAULT_DAYS")
+        with rt.job(DEFAULT_JOB, {"receivable_id": str(r.token_id)}):
+            _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), JOB_REASON)
         marked += 1
     return marked
+
+
+def resume_default(rt: Runtime, subject: dict[str, str]) -> None:
+    """The job's default of one installment, run again from its journal (`services/jobs.py`)."""
+    with rt.sessions() as session:
+        r = session.get(ReceivableRow, int(subject["receivable_id"]))
+    if r is None:
+        raise NotFound("receivable", subject["receivable_id"])
+    _mark_default(rt, r, audit.job_actor(DEFAULT_JOB), JOB_REASON)
+
+
+def overdue(rt: Runtime) -> OverduePage:
+    """Every installment past due and neither repaid nor defaulted, the longest overdue first: the operator's list of
+    what to chase and what may be marked defaulted (by the current terms; a purchase under longer default days
+    is refused by the ledger, `DefaultTooEarly`)."""
+    now = rt.clock.now()
+    default_days = rt.gw.ledger.terms().default_days
+    with rt.sessions() as session:
+        late = session.scalars(
+            select(ReceivableRow)
+            .where(ReceivableRow.defaulted.is_(False), ReceivableRow.due_date < now)
+            .order_by(ReceivableRow.due_date, ReceivableRow.token_id)
+        ).all()
+    items = [
+        OverdueOut(
+            receivable_id=r.token_id,
+            obligor=r.obligor,
+            due_date=r.due_date,
+            days_past_due=(now - r.due_date) // SECONDS_PER_DAY,
+            unpaid=ledger.owed(r),
+            penalty_owed=rt.gw.ledger.receivable(r.token_id).penalty_owed,
+            defaultable=r.due_date + default_days * SECONDS_PER_DAY <= now,
+        )
+        for r in late
+        if not ledger.is_repaid(r)
+    ]
+    return OverduePage(as_of=now, default_days=default_days, items=items)

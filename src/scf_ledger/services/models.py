@@ -357,6 +357,26 @@ class LimitOut(BaseModel):
     tx_hash: str
 
 
+class LimitReviewOut(BaseModel):
+    """A change the scheduled review made to a line: from what to what, the score and band it was sized from,
+    and why (reason codes)."""
+
+    id: int
+    obligor: str
+    at: int
+    previous_limit: Amount
+    new_limit: Amount
+    score: int
+    band: str
+    reason_codes: list[str]
+    config_version: str
+    tx_hash: str | None
+
+
+class LimitReviewsPage(BaseModel):
+    items: list[LimitReviewOut]
+
+
 # THE OPERATOR'S DESK
 
 
@@ -384,6 +404,25 @@ class DefaultOut(BaseModel):
     obligor: str
     frozen: bool  # the obligor's line, frozen by the default
     tx_hash: str
+
+
+class OverdueOut(BaseModel):
+    """An installment past its due date, neither repaid nor defaulted: how late, what is unpaid, and whether
+    the current terms let the platform mark it defaulted now."""
+
+    receivable_id: TokenId
+    obligor: str
+    due_date: int
+    days_past_due: int
+    unpaid: Amount  # fee and principal (penalty apart)
+    penalty_owed: Amount  # as the ledger counts it now
+    defaultable: bool
+
+
+class OverduePage(BaseModel):
+    as_of: int  # chain time
+    default_days: int
+    items: list[OverdueOut]
 
 
 class BlacklistCreate(Strict):

@@ -6,6 +6,7 @@ operation whose outcome is open (bytes may have reached the node, no answer says
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,21 +125,24 @@ def abandon(rt: Runtime, operation_id: str, why: str) -> None:
             row.response = {"title": "Operation abandoned", "status": 409, "detail": why}
 
 
-def take_over(rt: Runtime, limit: int = 50) -> list[OperationRow]:
-    """Pending operations nobody holds (no lease, or a lapsed one), each now leased to this worker. A background
-    job's operation whose worker died ends failed instead: the job runs again on its own, from what it reads."""
+def take_over(rt: Runtime, resumable_jobs: Collection[str] = (), limit: int = 50) -> list[OperationRow]:
+    """Pending operations nobody holds (no lease, or a lapsed one), each now leased to this worker: requests,
+    and the operations of the jobs in `resumable_jobs`. Another job's operation whose worker died ends failed
+    instead: that job runs again on its own, from what it reads."""
     now = time.time()
     lapsed = or_(OperationRow.lease_until.is_(None), OperationRow.lease_until < now)
+    resumable = [f"JOB {name}" for name in resumable_jobs]
+    is_job = OperationRow.route.like("JOB %")
     with rt.sessions.begin() as session:
         session.execute(
             update(OperationRow)
-            .where(OperationRow.status == PENDING, OperationRow.route.like("JOB %"), lapsed)
+            .where(OperationRow.status == PENDING, is_job, OperationRow.route.not_in(resumable), lapsed)
             .values(status=FAILED, owner=None, lease_until=None)
         )
     with rt.sessions() as session:
         candidates = session.scalars(
             select(OperationRow.id)
-            .where(OperationRow.status == PENDING, OperationRow.route.not_like("JOB %"), lapsed)
+            .where(OperationRow.status == PENDING, or_(~is_job, OperationRow.route.in_(resumable)), lapsed)
             .order_by(OperationRow.created_at)
             .limit(limit)
         ).all()

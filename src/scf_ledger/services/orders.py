@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 
 from scf_ledger.chain.client import OriginationRequest
-from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.ids import purchase_token_ids
@@ -18,8 +17,6 @@ from scf_ledger.domain.risk import (
     Decision,
     GeoPoint,
     OrderRequest,
-    PastOrder,
-    RepaymentRecord,
 )
 from scf_ledger.services import audit, controls, credit
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
@@ -37,7 +34,7 @@ from scf_ledger.services.models import (
 )
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.access import serves
-from scf_ledger.store.models import CreditOrderRow, ReceivableRow, RiskDecisionRow
+from scf_ledger.store.models import CreditOrderRow, RiskDecisionRow
 
 ACK_WINDOW = 7 * SECONDS_PER_DAY  # the buyer has a week to acknowledge
 STATUS_OF_OUTCOME = {"approve": "approved", "review": "review", "decline": "declined"}
@@ -69,34 +66,6 @@ def order_out(order: CreditOrderRow, decision: RiskDecisionRow | None) -> OrderO
     )
 
 
-def repayment_record(owed: list[ReceivableRow]) -> RepaymentRecord:
-    """The buyer's repayment behaviour: repaid with no penalty is on time; any penalty is late."""
-    return RepaymentRecord(
-        on_time=sum(1 for r in owed if ledger.is_repaid(r) and r.penalty_accrued == 0),
-        late=sum(1 for r in owed if r.penalty_accrued > 0),
-        defaulted=sum(1 for r in owed if r.defaulted),
-    )
-
-
-def _history(rt: Runtime, buyer: str, at: int) -> BuyerHistory:
-    with rt.sessions() as session:
-        past = session.scalars(select(CreditOrderRow).where(CreditOrderRow.buyer == buyer)).all()
-        owed = session.scalars(select(ReceivableRow).where(ReceivableRow.obligor == buyer)).all()
-        freezes = session.scalars(credit.pending_freezes(buyer).where(RiskDecisionRow.freeze_until > at)).all()
-    line = rt.gw.registry.participant(buyer)
-    return BuyerHistory(
-        orders=tuple(PastOrder(o.principal, o.at, o.device_id, _location(o.lat, o.lon)) for o in past),
-        repayments=repayment_record(list(owed)),
-        exposure=rt.gw.ledger.exposure(buyer),
-        limit=line.credit_limit,
-        line_frozen=line.frozen or bool(freezes),
-    )
-
-
-def _location(lat: float | None, lon: float | None) -> GeoPoint | None:
-    return GeoPoint(lat, lon) if lat is not None and lon is not None else None
-
-
 def _check_parties(rt: Runtime, gateway: Party, body: OrderCreate) -> None:
     buyer, supplier = rt.party(body.buyer), rt.party(body.supplier)
     if not serves(gateway.address, buyer):  # another gateway's buyer is as unknown as no buyer at all
@@ -114,7 +83,7 @@ def _decide(rt: Runtime, body: OrderCreate, at: int) -> tuple[Decision, BuyerHis
         body.buyer, body.principal, body.installments, at, body.device_id, location, body.document_hash, body.login_hour
     )
     profile = ApplicantProfile(**body.profile.model_dump())
-    history = _history(rt, body.buyer, at)
+    history = credit.buyer_history(rt, body.buyer, at)
     return rt.risk.decide(request, profile, history, controls.risk_blacklist(rt)), history
 
 
@@ -150,6 +119,8 @@ def _decision(rt: Runtime, body: OrderCreate, at: int) -> dict[str, Any]:
             "config_version": decision.config_version,
             "freeze_until": action.until if action else None,
             "restore_limit": action.restore_to if action else None,
+            "base_score": decision.standing.base_score if decision.standing else None,
+            "income_cap": decision.standing.income_cap if decision.standing else None,
         },
     }
 
@@ -243,9 +214,13 @@ def review(rt: Runtime, platform: Party, order_id: str, body: ReviewCreate) -> O
     then follows the normal path (the buyer acknowledges, the gateway confirms) with a fresh week to do it."""
     order, decision = visible_order(rt, platform, order_id)
     line = step("reviewable", lambda: _reviewable(order, decision, body))
+    # Whether the line must rise, decided once: run again after its transaction, the line is raised already.
+    raise_to = step(
+        "raise", lambda: line if line and line > rt.gw.registry.participant(order.buyer).credit_limit else None
+    )
     tx_hash = None
-    if line is not None and line > rt.gw.registry.participant(order.buyer).credit_limit:
-        tx_hash = rt.gw.registry.set_credit_limit(rt.platform, order.buyer, line, "REVIEW").tx_hash
+    if raise_to is not None:
+        tx_hash = rt.gw.registry.set_credit_limit(rt.platform, order.buyer, raise_to, "REVIEW").tx_hash
     now = step("at", rt.chain.now)
     with rt.sessions.begin() as session:
         row = session.get(CreditOrderRow, order_id)

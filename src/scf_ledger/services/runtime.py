@@ -6,6 +6,7 @@ party and catches up with the chain."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import os
@@ -32,7 +33,7 @@ from scf_ledger.chain.keys import deployer_account
 from scf_ledger.config import Settings
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
-from scf_ledger.services import credit, defaults
+from scf_ledger.services import credit, defaults, limits
 from scf_ledger.services.errors import Conflict
 from scf_ledger.services.journal import Journal, active, new_operation_id
 from scf_ledger.services.keystore import Keystore
@@ -117,6 +118,7 @@ class Runtime:
         )
         self.clock = ChainClock(chain.now, max_age=min(settings.index_interval, 1.0))
         self.defaults_checked_at = -defaults.CHECK_EVERY  # chain time of the default job's last run
+        self.limits_reviewed_at = -(2**62)  # chain time of the last review of every line (never yet)
         # One indexing pass at a time in this process (the checkpoint has one writer; workers take turns on it
         # in the database). Sends never wait for it, and a write waits only until its own block is indexed.
         self._indexing = threading.Lock()
@@ -140,6 +142,12 @@ class Runtime:
             chain = ScfChain(w3, Deployment.read(Path(settings.deployment)))
             default_db = "sqlite:///scf-ledger.sqlite"
         db_url = database_url(settings.db_url) if settings.db_url else default_db  # postgresql:// means psycopg 3
+        return cls.attach(settings, chain, platform, db_url)
+
+    @classmethod
+    def attach(cls, settings: Settings, chain: ScfChain, platform: LocalAccount, db_url: str) -> Runtime:
+        """The service over a deployed chain whose platform key is `platform`: the database brought to the
+        current schema, the platform's party created on an empty one, indexed to the head."""
         rt = cls(settings, chain, platform, db_url)
         with startup_lock(rt.engine):  # workers started at the same moment on a fresh database take turns
             upgrade(db_url)
@@ -185,6 +193,7 @@ class Runtime:
         self.clock.forget()
         changed = credit.restore_expired_freezes(self)
         changed += defaults.default_due(self)
+        changed += limits.review_due(self)
         if changed:
             with self._indexing:
                 self.indexer.run_until_synced()
@@ -205,10 +214,14 @@ class Runtime:
         return Journal(self.sessions, operation_id, self.chain.sender.next_nonce, new=new)
 
     @contextmanager
-    def job(self, name: str) -> Iterator[None]:
+    def job(self, name: str, subject: dict[str, Any] | None = None) -> Iterator[None]:
         """A background job's writes as an operation of the platform's, so that its transactions take their
-        nonces from the database like every request's (a nonce counted apart would collide with theirs)."""
+        nonces from the database like every request's (a nonce counted apart would collide with theirs).
+        A job with a `subject` (what it acts on, JSON) can be run again: if it fails once a transaction may
+        have left, it stays pending and the recovery loop finishes it (`services/jobs.py`); without one, it
+        ends failed and the job runs again later from what it reads."""
         operation_id = new_operation_id()
+        body = json.dumps(subject) if subject is not None else ""
         with self.sessions.begin() as session:
             session.add(
                 OperationRow(
@@ -216,7 +229,7 @@ class Runtime:
                     party=self.platform.address,
                     route=f"JOB {name}",
                     request_digest="",
-                    request={"method": "JOB", "path": name, "query": "", "body": ""},
+                    request={"method": "JOB", "path": name, "query": "", "body": body},
                     status="pending",
                     owner=self.worker_id,
                     lease_until=time.time() + self.settings.lease_seconds,
@@ -227,13 +240,28 @@ class Runtime:
             with active(journal):
                 yield
             status = "succeeded"
+        except Exception:
+            if subject is not None and journal.broadcast:
+                status = "pending"  # may be on its way: finished by the recovery loop, never sent anew
+            raise
         finally:
             with self.sessions.begin() as session:
                 journal.save(session)
                 row = session.get(OperationRow, operation_id)
                 if row is not None:
-                    row.status, row.owner = status, None
+                    row.status, row.owner, row.lease_until = status, None, None
             journal.saved()
+
+    def pending_subjects(self, name: str) -> list[dict[str, Any]]:
+        """The subjects of job `name`'s operations still pending (under way, or left to the recovery loop): a
+        job leaves them alone rather than start the same action twice."""
+        with self.sessions() as session:
+            requests = session.scalars(
+                select(OperationRow.request).where(
+                    OperationRow.route == f"JOB {name}", OperationRow.status == "pending"
+                )
+            ).all()
+        return [json.loads(r["body"]) for r in requests if r["body"]]
 
     def indexed_block(self) -> int:
         with self.sessions() as session:

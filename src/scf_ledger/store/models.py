@@ -231,7 +231,29 @@ class RiskDecisionRow(Base):
     freeze_until: Mapped[int | None] = mapped_column(BigInt, nullable=True)
     restore_limit: Mapped[int | None] = mapped_column(BigInt, nullable=True)
     restored: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the scheduled review of the obligor's line starts from (None on decisions made before it existed).
+    base_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    income_cap: Mapped[int | None] = mapped_column(BigInt, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LimitReviewRow(Base):
+    """A change the scheduled review made to an obligor's line: from what, to what, the score and band it was
+    sized from and why, with the transaction; sized from the order decision `decision_id` left."""
+
+    __tablename__ = "limit_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    obligor: Mapped[str] = mapped_column(ADDRESS, index=True)
+    at: Mapped[int] = mapped_column(BigInt)  # chain time
+    previous_limit: Mapped[int] = mapped_column(BigInt)
+    new_limit: Mapped[int] = mapped_column(BigInt)
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(8))
+    reason_codes: Mapped[list[str]] = mapped_column(JSON)
+    config_version: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int] = mapped_column(Integer, ForeignKey("risk_decisions.id"))
+    tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+    operation_id: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
 
 
 class ApiKeyRow(Base):
@@ -243,6 +265,19 @@ class ApiKeyRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebSessionRow(Base):
+    """A dashboard session: the cookie holds a random id, stored here only as its SHA-256 digest, with the API
+    key it was opened with (revoking the key ends its sessions), the form token against CSRF, and its end."""
+
+    __tablename__ = "web_sessions"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), ForeignKey("api_keys.digest"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[int] = mapped_column(BigInt)  # UNIX seconds, wall time
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class OperationRow(Base):

@@ -1,7 +1,10 @@
-"""Pages: log in with an API key (kept in an HttpOnly cookie), the portfolio, a receivable's lineage."""
+"""Pages: log in with an API key (the browser keeps only a server-side session's id), the portfolio, a
+receivable's lineage, and the operator's desk (the review queue, overdue installments, the audit log), whose
+forms carry the session's CSRF token and make their writes through the API's own routes (`write_as`)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -11,15 +14,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scf_ledger.api.deps import RuntimeDep
-from scf_ledger.domain.money import format_units
-from scf_ledger.services import parties, receivables, reports
+from scf_ledger.api.durable import write_as
+from scf_ledger.api.tabular import tabular
+from scf_ledger.domain.enums import Role
+from scf_ledger.domain.errors import InvalidAmount
+from scf_ledger.domain.money import format_units, parse_units
+from scf_ledger.services import audit, defaults, orders, parties, receivables, reports, sessions
 from scf_ledger.services.errors import NotFound
-from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.services.models import AuditFilters
+from scf_ledger.services.runtime import Runtime
+from scf_ledger.services.sessions import WebSession
 from scf_ledger.services.types import parse_token_id
 from scf_ledger.web.charts import Bar, bar_chart
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "scf_key"
+COOKIE = "scf_session"
+DESK_NOTICES = {"review": "The review is recorded.", "default": "The installment is marked defaulted."}
 templates = Environment(loader=PackageLoader("scf_ledger.web"), autoescape=select_autoescape(["html"]))
 templates.filters["units"] = lambda v: format_units(int(v))
 templates.filters["day"] = lambda ts: datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%d")
@@ -30,20 +40,40 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
 
 
-def _party(request: Request, rt: Runtime) -> Party | None:
-    key = request.cookies.get(COOKIE)
-    return rt.party_for_key(key) if key else None
+def _session(request: Request, rt: Runtime) -> WebSession | None:
+    session_id = request.cookies.get(COOKIE)
+    return sessions.find(rt, session_id) if session_id else None
 
 
-def _login(message: str = "", status: int = 401) -> HTMLResponse:
+def _login(request: Request, message: str = "", status: int = 401) -> HTMLResponse:
+    if not message and request.cookies.get(COOKIE):
+        message = "Your session ended (logged out, expired, or its key was revoked): log in again."
     return _page("login.html", status, message=message)
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a form came from; one from another site is refused (beside SameSite=Strict)."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+    return {name: values[0].strip() for name, values in fields.items()}
+
+
+def _refused_form() -> HTMLResponse:
+    return _page(
+        "refused.html", 403, message="This form expired or did not come from this dashboard: reload and retry."
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, rt: RuntimeDep) -> Response:
-    party = _party(request, rt)
-    if party is None:
-        return _login("Your key is unknown or revoked: log in again." if request.cookies.get(COOKIE) else "")
+    web = _session(request, rt)
+    if web is None:
+        return _login(request)
+    party = web.party
     data = reports.portfolio(rt, party).model_dump(mode="json")
     aging_chart = bar_chart(
         "Aging: outstanding by days past due",
@@ -59,6 +89,7 @@ def dashboard(request: Request, rt: RuntimeDep) -> Response:
         "dashboard.html",
         data=data,
         party=party,
+        csrf=web.csrf_token,
         names=parties.names(rt),
         aging_chart=aging_chart,
         cashflow_chart=cashflow_chart,
@@ -67,17 +98,33 @@ def dashboard(request: Request, rt: RuntimeDep) -> Response:
 
 @router.post("/login")
 async def login(request: Request, rt: RuntimeDep) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    key = (form.get("api_key") or [""])[0].strip()
-    if not key or rt.party_for_key(key) is None:
-        return _login("That API key is unknown or revoked.")
+    if not _same_origin(request):
+        return _refused_form()
+    key = (await _form(request)).get("api_key", "")
+    session_id = sessions.open_session(rt, key) if key else None
+    if session_id is None:
+        return _login(request, "That API key is unknown or revoked.")
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=rt.settings.session_seconds,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.post("/logout")
+async def logout(request: Request, rt: RuntimeDep) -> Response:
+    web = _session(request, rt)
+    form = await _form(request)
+    if web is not None and (not _same_origin(request) or not web.accepts(form.get("csrf"))):
+        return _refused_form()
+    session_id = request.cookies.get(COOKIE)
+    if session_id:
+        sessions.close(rt, session_id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response
@@ -85,15 +132,99 @@ def logout() -> Response:
 
 @router.get("/receivables/{receivable_id}", response_class=HTMLResponse)
 def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Response:
-    party = _party(request, rt)
-    if party is None:
-        return _login()
+    web = _session(request, rt)
+    if web is None:
+        return _login(request)
+    party = web.party
     try:
         lineage = receivables.lineage(rt, party, parse_token_id(receivable_id))
     except (NotFound, ValueError):  # unknown, malformed, or another party's: the same not-found page
-        return _page("not_found.html", 404, what=receivable_id, party=party)
+        return _page("not_found.html", 404, what=receivable_id, party=party, csrf=web.csrf_token)
     steps = lineage.model_dump(mode="json", exclude_none=True)["steps"]
-    return _page("receivable.html", receivable_id=receivable_id, steps=_readable(rt, steps), party=party)
+    return _page(
+        "receivable.html", receivable_id=receivable_id, steps=_readable(rt, steps), party=party, csrf=web.csrf_token
+    )
+
+
+# THE OPERATOR'S DESK
+
+
+def _desk(rt: Runtime, web: WebSession, status: int = 200, notice: str = "", error: str = "") -> HTMLResponse:
+    return _page(
+        "desk.html",
+        status,
+        party=web.party,
+        csrf=web.csrf_token,
+        names=parties.names(rt),
+        reviews=orders.reviews(rt).model_dump(mode="json")["items"],
+        overdue=defaults.overdue(rt).model_dump(mode="json"),
+        audit=audit.page(rt, AuditFilters(limit=50)).model_dump(mode="json")["items"],
+        form_key=lambda: secrets.token_urlsafe(16),  # one Idempotency-Key per form: a double submit runs once
+        notice=notice,
+        error=error,
+    )
+
+
+def _platform(request: Request, rt: Runtime) -> WebSession | Response:
+    web = _session(request, rt)
+    if web is None:
+        return _login(request)
+    if web.party.role != Role.PLATFORM:
+        return _page("refused.html", 403, party=web.party, csrf=web.csrf_token, message="The desk is the platform's.")
+    return web
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk(request: Request, rt: RuntimeDep, done: str = "") -> Response:
+    web = _platform(request, rt)
+    return web if isinstance(web, Response) else _desk(rt, web, notice=DESK_NOTICES.get(done, ""))
+
+
+@router.get("/desk/audit.csv")
+def desk_audit_csv(request: Request, rt: RuntimeDep) -> Response:
+    web = _platform(request, rt)
+    return web if isinstance(web, Response) else tabular(audit.page(rt, AuditFilters(limit=500)), "csv", None, "audit")
+
+
+async def _desk_write(request: Request, rt: Runtime, path: str, body: dict[str, Any], done: str) -> Response:
+    """A desk form's write through the API for the session's party: back to the desk with the outcome; a
+    refusal shows the API's problem (title, detail, the contract error) with its status."""
+    web = _platform(request, rt)
+    if isinstance(web, Response):
+        return web
+    form = await _form(request)
+    if not _same_origin(request) or not web.accepts(form.get("csrf")):
+        return _refused_form()
+    status, answer = await write_as(
+        request.app, web.party, "POST", path, body, form.get("form_key") or secrets.token_urlsafe(16)
+    )
+    if status == 202:
+        return _desk(rt, web, 202, notice=f"Under way as operation {answer.get('id')}: it completes on its own.")
+    if status >= 400:
+        detail = f"{answer.get('title')}: {answer.get('detail')}" if isinstance(answer, dict) else "refused"
+        return _desk(rt, web, status, error=detail)
+    return RedirectResponse(f"/desk?done={done}", status_code=303)
+
+
+@router.post("/desk/orders/{order_id}/review")
+async def desk_review(order_id: str, request: Request, rt: RuntimeDep) -> Response:
+    form = await _form(request)
+    body: dict[str, Any] = {"decision": form.get("decision", ""), "reason": form.get("reason", "")}
+    if form.get("principal"):
+        try:
+            body["principal"] = str(parse_units(form["principal"]))
+        except InvalidAmount:
+            web = _platform(request, rt)
+            if isinstance(web, Response):
+                return web
+            return _desk(rt, web, 422, error=f"Principal {form['principal']!r}: not an amount of sUSD (6 decimals).")
+    return await _desk_write(request, rt, f"/v1/orders/{order_id}/review", body, "review")
+
+
+@router.post("/desk/receivables/{receivable_id}/default")
+async def desk_default(receivable_id: str, request: Request, rt: RuntimeDep) -> Response:
+    reason = (await _form(request)).get("reason", "")
+    return await _desk_write(request, rt, f"/v1/receivables/{receivable_id}/default", {"reason": reason}, "default")
 
 
 MONEY_FIELDS = {"face", "fee", "units", "price", "value", "amount", "to_penalty", "to_fee", "to_principal"}

@@ -18,6 +18,7 @@ from scf_ledger.domain.risk import (
     PastOrder,
     RepaymentRecord,
     RiskEngine,
+    Standing,
     load_risk_config,
 )
 from scf_ledger.domain.risk.config import RiskConfigError
@@ -96,6 +97,98 @@ def test_dynamic_limit_follows_repayment_behaviour_and_income(engine: RiskEngine
     assert engine.recommended_limit(band, rich, BuyerHistory(repayments=RepaymentRecord(late=2))) == 1_750 * SUSD
     poor = ApplicantProfile(monthly_income=500 * SUSD)  # capped at 3x income
     assert engine.recommended_limit(band, poor, BuyerHistory()) == 1_500 * SUSD
+
+
+# REVIEW OF A LINE (scheduled re-scoring)
+
+
+def _standing(engine: RiskEngine) -> Standing:
+    decision = engine.decide(order(device_id="d1", login_hour=14), GOOD, BuyerHistory())
+    assert decision.standing is not None
+    return decision.standing
+
+
+def test_a_decision_leaves_its_standing_without_the_behaviour(engine: RiskEngine) -> None:
+    # 400 less the behaviour it was scored with (no orders 0, no late 20, no default 10, utilisation unknown 0)
+    assert _standing(engine) == Standing(base_score=370, income_cap=6_000 * SUSD)
+
+
+def test_on_time_repayments_raise_a_line_by_at_most_one_step(engine: RiskEngine) -> None:
+    history = BuyerHistory(
+        orders=(PastOrder(1_000 * SUSD, T0),),
+        repayments=RepaymentRecord(on_time=3),
+        exposure=1_000 * SUSD,
+        limit=2_500 * SUSD,
+    )
+    review = engine.review_limit(_standing(engine), history)
+    # 370 + one order 10 + no late 20 + no default 10 + 40 % used 10 = 420: band A, 5_000 x 1.15 = 5_750 sUSD,
+    # of which one review may give +20 %
+    assert (review.score, review.band, review.previous, review.limit) == (420, "A", 2_500 * SUSD, 3_000 * SUSD)
+    assert review.reason_codes == (
+        "LIMIT_RAISED",
+        "HIGH_UTILISATION",
+        "SHORT_HISTORY",
+        "ON_TIME_REPAYMENTS",
+        "RAISE_BOUNDED",
+    )
+    again = engine.review_limit(_standing(engine), BuyerHistory(**{**history.__dict__, "limit": 5_000 * SUSD}))
+    assert again.limit == 5_750 * SUSD and "RAISE_BOUNDED" not in again.reason_codes
+
+
+def test_late_repayments_cut_a_line_at_once_but_not_below_the_exposure(engine: RiskEngine) -> None:
+    history = BuyerHistory(
+        orders=(PastOrder(1_000 * SUSD, T0),),
+        repayments=RepaymentRecord(on_time=1, late=3),
+        exposure=1_800 * SUSD,
+        limit=2_500 * SUSD,
+    )
+    review = engine.review_limit(_standing(engine), history)
+    # 370 + 10 - 20 + 10 + 72 % used 0 = 370: band C, 1_000 x (1 + 5 % - 45 %) = 600 sUSD, held at the exposure
+    assert (review.score, review.band, review.limit) == (370, "C", 1_800 * SUSD)
+    assert review.reason_codes[0] == "LIMIT_LOWERED" and review.reason_codes[-1] == "EXPOSURE_FLOOR"
+    assert "LATE_REPAYMENTS" in review.reason_codes
+
+
+def test_a_default_closes_a_frozen_line(engine: RiskEngine) -> None:
+    history = BuyerHistory(
+        repayments=RepaymentRecord(defaulted=1), exposure=900 * SUSD, limit=2_500 * SUSD, line_frozen=True
+    )
+    review = engine.review_limit(_standing(engine), history)
+    assert review.limit == 0 and "PRIOR_DEFAULT" in review.reason_codes
+    open_line = engine.review_limit(_standing(engine), BuyerHistory(**{**history.__dict__, "line_frozen": False}))
+    assert open_line.limit == 900 * SUSD  # not frozen: never below what is owed
+
+
+def test_a_small_change_is_not_made_and_a_closed_line_stays_closed(engine: RiskEngine) -> None:
+    history = BuyerHistory(repayments=RepaymentRecord(on_time=1), exposure=1_000 * SUSD, limit=2_600 * SUSD)
+    review = engine.review_limit(_standing(engine), history)
+    assert review.limit == 2_600 * SUSD and not review.changed  # 2_625 sUSD is under 5 % away
+    closed = engine.review_limit(_standing(engine), BuyerHistory(repayments=RepaymentRecord(on_time=5)))
+    assert (closed.previous, closed.limit) == (0, 0)  # a closed line opens only by a new order's decision
+
+
+@given(
+    on_time=st.integers(0, 30),
+    late=st.integers(0, 5),
+    defaulted=st.integers(0, 2),
+    exposure=st.integers(0, 10_000 * SUSD),
+    limit=st.integers(0, 10_000 * SUSD),
+    frozen=st.booleans(),
+    base_score=st.integers(200, 500),
+)
+def test_a_review_stays_within_the_policy_bounds(
+    on_time: int, late: int, defaulted: int, exposure: int, limit: int, frozen: bool, base_score: int
+) -> None:
+    engine = RiskEngine(HANDSET)
+    history = BuyerHistory(
+        repayments=RepaymentRecord(on_time, late, defaulted), exposure=exposure, limit=limit, line_frozen=frozen
+    )
+    review = engine.review_limit(Standing(base_score, None), history)
+    policy = HANDSET.limits
+    assert review.limit <= max(limit + limit * policy.max_raise_bps // 10_000, exposure)
+    if not frozen and review.limit < limit:  # lowered, but never below what is owed
+        assert review.limit >= exposure
+    assert review == engine.review_limit(Standing(base_score, None), history)  # deterministic
 
 
 def test_order_above_the_line_is_declined(engine: RiskEngine) -> None:

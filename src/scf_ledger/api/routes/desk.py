@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from scf_ledger.api.deps import PlatformDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
-from scf_ledger.api.routes.reports import AS_CSV, Accept, tabular
-from scf_ledger.services import audit, controls, orders
+from scf_ledger.api.tabular import AS_CSV, Accept, tabular
+from scf_ledger.services import audit, controls, defaults, orders
 from scf_ledger.services.models import (
     AuditFilters,
     AuditPage,
@@ -20,6 +20,7 @@ from scf_ledger.services.models import (
     BlacklistOut,
     FlagOut,
     FreezeUpdate,
+    OverduePage,
     PauseUpdate,
     PayoutCreate,
     PayoutOut,
@@ -38,6 +39,13 @@ Reason = Annotated[str, Query(min_length=1, max_length=200, description="why, fo
 def list_reviews(rt: RuntimeDep, platform: PlatformDep) -> ReviewsPage:
     """Orders the risk engine sent to review, oldest first, waiting for `POST /v1/orders/{id}/review`."""
     return orders.reviews(rt)
+
+
+@router.get("/overdue", response_model=OverduePage)
+def list_overdue(rt: RuntimeDep, platform: PlatformDep) -> OverduePage:
+    """Installments past due, neither repaid nor defaulted, the longest overdue first, with whether the current
+    terms let `POST /v1/receivables/{id}/default` mark them now."""
+    return defaults.overdue(rt)
 
 
 @router.get("/audit", response_model=AuditPage, responses=AS_CSV)

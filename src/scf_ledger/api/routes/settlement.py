@@ -8,8 +8,16 @@ from fastapi import APIRouter, Path
 
 from scf_ledger.api.deps import GatewayDep, PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.durable import DurableRoute
-from scf_ledger.services import credit, settlement
-from scf_ledger.services.models import ClaimsOut, CreditOut, LimitOut, LimitUpdate, RepaymentCreate, RepaymentOut
+from scf_ledger.services import credit, limits, settlement
+from scf_ledger.services.models import (
+    ClaimsOut,
+    CreditOut,
+    LimitOut,
+    LimitReviewsPage,
+    LimitUpdate,
+    RepaymentCreate,
+    RepaymentOut,
+)
 from scf_ledger.services.types import Address
 
 router = APIRouter(tags=["settlement"], route_class=DurableRoute)
@@ -38,3 +46,9 @@ def set_limit(
     address: Annotated[Address, Path()], body: LimitUpdate, rt: RuntimeDep, platform: PlatformDep
 ) -> LimitOut:
     return credit.set_limit(rt, platform, address, body)
+
+
+@router.get("/obligors/{address}/limit-reviews", response_model=LimitReviewsPage)
+def limit_reviews(address: Annotated[Address, Path()], rt: RuntimeDep, party: PartyDep) -> LimitReviewsPage:
+    """The changes the scheduled review (dynamic limits) made to the line, newest first, with reason codes."""
+    return limits.reviews_of(rt, party, address)

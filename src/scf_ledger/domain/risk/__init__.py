@@ -7,9 +7,11 @@ from scf_ledger.domain.risk.model import (
     BuyerHistory,
     Decision,
     GeoPoint,
+    LimitReview,
     OrderRequest,
     PastOrder,
     RepaymentRecord,
+    Standing,
 )
 
 __all__ = [
@@ -17,10 +19,12 @@ __all__ = [
     "BuyerHistory",
     "Decision",
     "GeoPoint",
+    "LimitReview",
     "OrderRequest",
     "PastOrder",
     "RepaymentRecord",
     "RiskConfig",
     "RiskEngine",
+    "Standing",
     "load_risk_config",
 ]

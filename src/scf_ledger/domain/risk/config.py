@@ -132,6 +132,11 @@ class LimitPolicy(_Model):
     late_penalty_bps: int = Field(default=1_500, ge=0, le=10_000)  # -15 % per late repayment
     on_time_bonus_bps: int = Field(default=500, ge=0)  # +5 % per on-time repayment
     max_bonus_bps: int = Field(default=5_000, ge=0)  # at most +50 %
+    # The scheduled review of every line (chain time): how often, how far one review may raise a line, and
+    # the smallest change worth a transaction.
+    review_seconds: int = Field(default=86_400, gt=0)
+    max_raise_bps: int = Field(default=2_000, ge=0)  # +20 % of the line per review at most
+    min_change_bps: int = Field(default=500, ge=0, le=10_000)  # changes under 5 % of the line are not made
 
 
 class VelocityRule(_Model):

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from scf_ledger.domain.errors import DomainError
 from scf_ledger.domain.money import check_amount
-from scf_ledger.domain.risk.config import Band, Blacklist, RiskConfig, load_risk_config
-from scf_ledger.domain.risk.features import extract, haversine_km, median_order
+from scf_ledger.domain.risk.config import Band, Blacklist, FeatureValue, RiskConfig, load_risk_config
+from scf_ledger.domain.risk.features import BEHAVIOUR_FEATURES, EXTRACTORS, extract, haversine_km, median_order
 from scf_ledger.domain.risk.model import (
     ApplicantProfile,
     BuyerHistory,
     Decision,
     FeatureScore,
     LimitAction,
+    LimitReview,
     OrderRequest,
     Outcome,
+    RepaymentRecord,
+    Standing,
 )
 
 BPS = 10_000
@@ -25,6 +28,13 @@ LBS_IMPOSSIBLE_TRAVEL = "LBS_IMPOSSIBLE_TRAVEL"
 VELOCITY = "VELOCITY"
 CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
 LINE_FROZEN = "LINE_FROZEN"
+# Why a scheduled review moved a line (beside the behaviour's own reason codes of the scorecard).
+LIMIT_RAISED, LIMIT_LOWERED = "LIMIT_RAISED", "LIMIT_LOWERED"
+ON_TIME_REPAYMENTS = "ON_TIME_REPAYMENTS"
+INCOME_CAP = "INCOME_CAP"
+RAISE_BOUNDED = "RAISE_BOUNDED"  # the behaviour justifies more than one review may raise
+EXPOSURE_FLOOR = "EXPOSURE_FLOOR"  # a line is not cut below what the obligor owes, unless frozen
+NO_ORDER = OrderRequest(buyer="", amount=0, installments=1, at=0)  # a review scores the line as it stands
 
 
 NO_ENTRIES = Blacklist()
@@ -54,7 +64,8 @@ class RiskEngine:
         scores = self._score_features(order, profile, history)
         score = self.config.scorecard.base_points + sum(s.points for s in scores)
         band = self._band(score)
-        limit = self.recommended_limit(band, profile, history)
+        income_cap = self._income_cap(profile)
+        limit = self._sized_limit(band, income_cap, history.repayments)
 
         rule_codes: list[str] = []
         rule_codes += self._blacklist_hits(order, blacklist or NO_ENTRIES)
@@ -79,17 +90,56 @@ class RiskEngine:
             recommended_limit=limit,
             config_version=self.config.version,
             limit_action=action,
+            standing=Standing(score - sum(s.points for s in scores if s.name in BEHAVIOUR_FEATURES), income_cap),
         )
 
     def recommended_limit(self, band: Band, profile: ApplicantProfile, history: BuyerHistory) -> int:
         """The band's base limit, raised by on-time and lowered by late repayments, capped by income."""
+        return self._sized_limit(band, self._income_cap(profile), history.repayments)
+
+    def review_limit(self, standing: Standing, history: BuyerHistory) -> LimitReview:
+        """The scheduled re-scoring of a line: the behaviour features (repayments, defaults, utilisation, orders)
+        scored again on the obligor's history now, beside the standing its last order left, sized as an order's
+        line is. Within the policy's bounds: a raise is at most `max_raise_bps` of the line per review (a closed
+        line opens only by a new order's decision), a cut applies at once but not below the exposure unless the
+        line is frozen, and a change under `min_change_bps` is not made."""
         policy = self.config.limits
-        record = history.repayments
+        values = {name: EXTRACTORS[name](NO_ORDER, ApplicantProfile(), history) for name in BEHAVIOUR_FEATURES}
+        scores = [s for s in self._scored(values) if s.known]
+        score = standing.base_score + sum(s.points for s in scores)
+        band = self._band(score)
+        target = self._sized_limit(band, standing.income_cap, history.repayments)
+        codes = self._score_reasons(scores) + ([ON_TIME_REPAYMENTS] if history.repayments.on_time else [])
+        if standing.income_cap is not None and target == standing.income_cap:
+            codes.append(INCOME_CAP)
+        current = history.limit
+        limit = min(target, current + current * policy.max_raise_bps // BPS)
+        if limit < target:
+            codes.append(RAISE_BOUNDED)
+        floor = 0 if history.line_frozen else history.exposure
+        if limit < floor:
+            limit = floor
+            codes.append(EXPOSURE_FLOOR)
+        if abs(limit - current) * BPS < current * policy.min_change_bps:
+            limit = current
+        if limit != current:
+            codes.insert(0, LIMIT_RAISED if limit > current else LIMIT_LOWERED)
+        return LimitReview(current, limit, score, band.name, tuple(codes))
+
+    def _income_cap(self, profile: ApplicantProfile) -> int | None:
+        if profile.monthly_income is None:
+            return None
+        return profile.monthly_income * self.config.limits.income_multiple_bps // BPS
+
+    def _sized_limit(self, band: Band, income_cap: int | None, record: RepaymentRecord) -> int:
+        """The band's base limit, raised by on-time and lowered by late repayments, capped by income; none after
+        a default."""
+        policy = self.config.limits
         bonus = min(record.on_time * policy.on_time_bonus_bps, policy.max_bonus_bps)
         factor = max(BPS + bonus - record.late * policy.late_penalty_bps, 0)
         limit = band.base_limit * factor // BPS
-        if profile.monthly_income is not None:
-            limit = min(limit, profile.monthly_income * policy.income_multiple_bps // BPS)
+        if income_cap is not None:
+            limit = min(limit, income_cap)
         return 0 if record.defaulted else limit
 
     # SCORE
@@ -97,7 +147,9 @@ class RiskEngine:
     def _score_features(
         self, order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory
     ) -> list[FeatureScore]:
-        values = extract(order, profile, history)
+        return self._scored(extract(order, profile, history))
+
+    def _scored(self, values: dict[str, FeatureValue | None]) -> list[FeatureScore]:
         scores: list[FeatureScore] = []
         for name, value in values.items():
             spec = self._features.get(name)

@@ -68,5 +68,9 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+# The features an obligor's history gives, which change after its order: a scheduled review scores them again.
+BEHAVIOUR_FEATURES = ("order_count", "late_repayments", "defaults", "utilisation_bps")
+
+
 def extract(order: OrderRequest, profile: ApplicantProfile, history: BuyerHistory) -> dict[str, FeatureValue | None]:
     return {name: fn(order, profile, history) for name, fn in EXTRACTORS.items()}

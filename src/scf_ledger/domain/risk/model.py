@@ -87,6 +87,32 @@ class LimitAction:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """What an order's decision leaves for re-scoring its obligor later: the points of everything that does not
+    change after the order (the profile and the order itself) and the income cap on the line (None: no income
+    given). The behaviour features are scored again at each review."""
+
+    base_score: int
+    income_cap: int | None
+
+
+@dataclass(frozen=True)
+class LimitReview:
+    """A scheduled re-scoring of an obligor's line: the limit it should have now (`limit == previous`: keep it),
+    the score and band it was sized from, and why."""
+
+    previous: int
+    limit: int
+    score: int
+    band: str
+    reason_codes: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.limit != self.previous
+
+
+@dataclass(frozen=True)
 class Decision:
     outcome: Outcome
     score: int
@@ -96,6 +122,7 @@ class Decision:
     recommended_limit: int
     config_version: str
     limit_action: LimitAction | None = None
+    standing: Standing | None = None
 
     @property
     def approved(self) -> bool:
