@@ -7,13 +7,15 @@ pragma solidity ^0.8.24;
 /// distributed pro rata to the holders at the time of repayment through a cumulative index of what was paid
 /// to holders, scaled by the face itself (exact); `paidPerUnitScaled` (1e27) is a view derived from it.
 interface IReceivableLedger {
-    /// @notice Status of an installment, derived on read: Repaid when fee and principal are paid, Defaulted
-    /// once marked (the only flag stored), Overdue when Active past its due date (see `statusOf`).
+    /// @notice Status of an installment, derived on read: Repaid when principal, fee and penalty are settled
+    /// (paid, credited or waived), Defaulted once marked, Disputed while a dispute is open, Overdue when Active
+    /// past its due date (see `statusOf`). Repaid and Defaulted are terminal.
     enum Status {
         Active,
         Overdue,
         Defaulted,
-        Repaid
+        Repaid,
+        Disputed
     }
 
     /// @notice What the gateway and the obligor agree on; the obligor signs it as EIP-712
@@ -59,6 +61,9 @@ interface IReceivableLedger {
         uint256 penaltyOwed;
         uint256 amountDue;
         uint256 paidPerUnitScaled;
+        uint256 principalCredited; // by credit notes, paid in by the originator
+        uint256 feeWaived; // by the platform: with a credit note, or by an early repayment in full
+        uint256 disputeDays; // whole days of disputes after due + grace: the penalty and default clocks moved by them
     }
 
     /* ERRORS */
@@ -88,6 +93,14 @@ interface IReceivableLedger {
     error ParticipantFrozen(address account);
     error NoResidue(uint256 id, address holder);
     error ZeroAddress();
+    error UnknownPurchase(uint256 purchaseId);
+    error CreditAboveUnpaidPrincipal(uint256 id, uint256 credit, uint256 unpaidPrincipal);
+    error WaiverAboveUnpaidFee(uint256 id, uint256 waiver, uint256 unpaidFee);
+    error RefundAboveUnpaidPrincipal(uint256 purchaseId, uint256 amount, uint256 unpaidPrincipal);
+    error OriginatorUnfunded(address originator, uint256 amount);
+    error NotDisputed(uint256 id);
+    error CreditWithoutUpheldDispute(uint256 id);
+    error AdjustmentsMismatch();
 
     /* EVENTS */
 
@@ -112,6 +125,16 @@ interface IReceivableLedger {
     event ResidueReleased(uint256 indexed id, address indexed holder, uint256 residue);
     event FeesWithdrawn(address indexed to, uint256 amount);
     event TermsSet(Terms terms);
+    /// @notice Dilution: the originator paid `credit` of the principal in (distributed to the holders like a
+    /// repayment of principal) and the platform waived `feeWaived` of the fee; the obligor owes that much less.
+    event CreditNote(uint256 indexed id, address indexed originator, uint256 credit, uint256 feeWaived);
+    /// @notice A purchase's refund: `amount` of principal credited, latest installment first.
+    event PurchaseRefunded(uint256 indexed purchaseId, uint256 amount);
+    /// @notice Principal repaid in full before the installment's period started: its fee is not owed.
+    event FeeWaivedForEarlyRepayment(uint256 indexed id, uint256 fee);
+    event DisputeOpened(uint256 indexed id, bytes32 reason);
+    /// @notice `days` whole days of the dispute after due + grace: penalty, default date and aging moved by them.
+    event DisputeClosed(uint256 indexed id, bool upheld, uint256 days_);
 
     /* ORIGINATION */
 
@@ -142,6 +165,27 @@ interface IReceivableLedger {
     /// @notice Marks `id` Defaulted at or after `defaultDays` past due: penalty stops and the obligor is
     /// frozen. Recovery payments still reach the holders. Caller needs PLATFORM_ROLE.
     function markDefaulted(uint256 id) external;
+
+    /* DILUTION AND DISPUTES (PLATFORM_ROLE; the ledger runs them in its LedgerAdjustments extension) */
+
+    /// @notice A credit note on `id`: the originator pays `credit` (at most the unpaid principal) into the ledger,
+    /// distributed to the holders pro rata like principal, and the platform waives `feeWaiver` (at most the unpaid
+    /// fee); penalty is brought up to date first and stays owed. Refused when Repaid, or when the originator has
+    /// not the funds or the allowance (`OriginatorUnfunded`).
+    function creditNote(uint256 id, uint256 credit, uint256 feeWaiver) external;
+
+    /// @notice Goods returned: credits `amount` of unpaid principal, latest installment first, waiving the fee of
+    /// each installment it credits in full; `type(uint256).max` refunds every unpaid principal (a full refund).
+    /// One payment by the originator. Returns the amount credited.
+    function refund(uint256 purchaseId, uint256 amount) external returns (uint256 credited);
+
+    /// @notice Opens a dispute on an Active or Overdue installment (on the obligor's or the gateway's notice):
+    /// while open, no financing, no default and no penalty; penalty is brought up to date first.
+    function openDispute(uint256 id, bytes32 reason) external;
+
+    /// @notice Closes the dispute on `id`: the penalty and default clocks move by its whole days (rounded up)
+    /// after due + grace; upheld, with a credit note of `credit` and `feeWaiver`; rejected, with neither.
+    function closeDispute(uint256 id, bool upheld, uint256 credit, uint256 feeWaiver) external;
 
     /* CLAIMS */
 

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 import {IParticipantRegistry} from "../../interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
+import {LedgerAdjustments} from "../../LedgerAdjustments.sol";
+import {ParticipantRegistry} from "../../ParticipantRegistry.sol";
+import {SettlementToken} from "../../SettlementToken.sol";
 import {Test} from "../utils/Test.sol";
 import {LedgerHandler} from "./LedgerHandler.sol";
 
@@ -11,7 +16,14 @@ contract LedgerInvariantTest is Test {
     LedgerHandler internal handler;
 
     function setUp() public {
-        handler = new LedgerHandler();
+        SettlementToken token = new SettlementToken("Settlement USD", "sUSD", address(this));
+        ParticipantRegistry registry = new ParticipantRegistry(address(this));
+        handler = new LedgerHandler(token, registry, new LedgerAdjustments(IERC20(address(token)), registry));
+        token.grantRole(token.MINTER_ROLE(), address(handler));
+        registry.grantRole(registry.DEFAULT_ADMIN_ROLE(), address(handler));
+        registry.grantRole(registry.REGISTRAR_ROLE(), address(handler));
+        registry.grantRole(registry.RISK_ROLE(), address(handler));
+        handler.init();
     }
 
     function targetContracts() public view returns (address[] memory targets) {
@@ -35,9 +47,9 @@ contract LedgerInvariantTest is Test {
     /// The ledger holds exactly what came in and did not go out, and that covers every claim still open.
     function invariant_ledgerCoversClaims() public view {
         uint256 held = handler.token().balanceOf(address(handler.ledger()));
-        uint256 expected =
-            handler.repaidTotal() - handler.claimedTotal() - handler.sweptTotal() - handler.feesWithdrawn();
-        vm.assertEq(held, expected, "ledger balance = repaid - claimed - swept - fees withdrawn");
+        uint256 expected = handler.repaidTotal() + handler.creditedTotal() - handler.claimedTotal()
+            - handler.sweptTotal() - handler.feesWithdrawn();
+        vm.assertEq(held, expected, "ledger balance = repaid + credited - claimed - swept - fees withdrawn");
         uint256 claimable;
         for (uint256 i; i < handler.idCount(); ++i) {
             uint256 id = handler.ids(i);
@@ -88,14 +100,23 @@ contract LedgerInvariantTest is Test {
         }
     }
 
-    /// Exposure is the unpaid principal; it never exceeded the limit when a purchase was originated;
-    /// a document never originated twice.
+    /// Exposure is the unpaid principal (face less what was repaid and credited, summed over the obligor's
+    /// installments); it never exceeded the limit when a purchase was originated; a document never originated
+    /// twice.
     function invariant_exposureAndDocuments() public view {
+        uint256[] memory unpaid = new uint256[](handler.obligorCount());
+        for (uint256 i; i < handler.idCount(); ++i) {
+            IReceivableLedger.ReceivableView memory v = handler.ledger().receivable(handler.ids(i));
+            for (uint256 o; o < handler.obligorCount(); ++o) {
+                if (handler.obligors(o) == v.obligor) unpaid[o] += v.face - v.principalPaid - v.principalCredited;
+            }
+        }
         for (uint256 i; i < handler.obligorCount(); ++i) {
             address obligor = handler.obligors(i);
             vm.assertEq(
                 handler.ledger().exposureOf(obligor), handler.principalOut(obligor), "exposure = unpaid principal"
             );
+            vm.assertEq(handler.ledger().exposureOf(obligor), unpaid[i], "exposure = the sum of its ids unpaid principal");
         }
         vm.assertTrue(!handler.limitBreachedAtOrigination(), "origination within the limit");
         vm.assertTrue(!handler.documentReused(), "one document, one purchase");

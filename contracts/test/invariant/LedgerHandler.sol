@@ -8,6 +8,7 @@ import {IFinancingMarket} from "../../interfaces/IFinancingMarket.sol";
 import {IParticipantRegistry} from "../../interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
 import {ParticipantRegistry} from "../../ParticipantRegistry.sol";
+import {LedgerAdjustments} from "../../LedgerAdjustments.sol";
 import {ReceivableLedger} from "../../ReceivableLedger.sol";
 import {SettlementToken} from "../../SettlementToken.sol";
 import {Test} from "../utils/Test.sol";
@@ -37,6 +38,7 @@ contract LedgerHandler is Test {
     uint256 public toHoldersTotal;
     uint256 public feesTotal;
     uint256 public claimedTotal;
+    uint256 public creditedTotal; // paid in by originators for their credit notes
     uint256 public sweptTotal;
     uint256 public feesWithdrawn;
     uint256 public originations;
@@ -45,19 +47,27 @@ contract LedgerHandler is Test {
     bool public documentReused;
     mapping(address obligor => uint256) public principalOut;
 
-    constructor() {
-        vm.warp(1_801_915_200); // 2027-02-01 12:00 UTC
-        token = new SettlementToken("Settlement USD", "sUSD", address(this));
-        registry = new ParticipantRegistry(address(this));
+    /// @dev The token, the registry and the ledger's extension are made by the test (this contract's creation
+    /// code would exceed the EIP-3860 limit with theirs), which then gives it their admin roles and calls `init`.
+    constructor(SettlementToken token_, ParticipantRegistry registry_, LedgerAdjustments adjustments) {
+        vm.warp(1_801_915_200); // 2027-02-06 12:00 UTC
+        token = token_;
+        registry = registry_;
         ledger = new ReceivableLedger(
             IERC20(address(token)),
             registry,
             address(this),
             IReceivableLedger.Terms({
                 graceDays: 3, penaltyBpsPerDay: 5, defaultDays: 90, interestFreeDays: 30, maxFeeBps: 1_000
-            })
+            }),
+            adjustments
         );
         market = new FinancingMarket(IERC20(address(token)), ledger, registry, address(this));
+    }
+
+    /// @notice Registers and funds the cast, once this handler holds the token's and the registry's roles.
+    function init() external {
+        if (holders.length != 0) return; // once (the fuzzer calls it too)
         registry.grantRole(registry.RISK_ROLE(), address(ledger));
         for (uint256 i; i < HOLDERS; ++i) {
             // forge-lint: disable-next-line(unsafe-typecast) -- i < HOLDERS fits 160 bits
@@ -72,6 +82,9 @@ contract LedgerHandler is Test {
         _fund(holders[HOLDERS - 1], 1e30);
         vm.prank(holders[HOLDERS - 1]);
         token.approve(address(market), type(uint256).max);
+        _fund(holders[0], 1e30); // the originator pays its credit notes
+        vm.prank(holders[0]);
+        token.approve(address(ledger), type(uint256).max);
         for (uint256 i; i < OBLIGORS; ++i) {
             uint256 key = 0xB0B + i;
             address obligor = vm.addr(key);
@@ -174,11 +187,69 @@ contract LedgerHandler is Test {
         if (ids.length == 0) return;
         uint256 id = ids[idSeed % ids.length];
         IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
-        if (v.status == IReceivableLedger.Status.Repaid || v.status == IReceivableLedger.Status.Defaulted) return;
+        if (
+            v.status == IReceivableLedger.Status.Repaid || v.status == IReceivableLedger.Status.Defaulted
+                || v.status == IReceivableLedger.Status.Disputed
+        ) return;
         // forge-lint: disable-next-line(block-timestamp) -- a test handler on a test chain
-        if (block.timestamp < v.dueDate + 90 days) return;
+        if (block.timestamp < v.dueDate + (90 + v.disputeDays) * 1 days) return;
         ledger.markDefaulted(id);
         _noteTerminal(id);
+    }
+
+    /// The platform records a credit note (the originator pays it in) with a fee waiver, within what is unpaid.
+    function creditNote(uint256 idSeed, uint256 credit, uint256 waiver) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
+        if (v.status == IReceivableLedger.Status.Repaid) return;
+        credit = bound(credit, 0, v.face - v.principalPaid - v.principalCredited);
+        waiver = bound(waiver, 0, v.fee - v.feePaid - v.feeWaived);
+        if (credit + waiver == 0) return;
+        ledger.creditNote(id, credit, waiver);
+        _credited(v.obligor, credit);
+        _noteTerminal(id);
+    }
+
+    /// Goods returned: part of a purchase's unpaid principal, or all of it.
+    function refund(uint256 idSeed, uint256 amount, bool full) public {
+        if (ids.length == 0) return;
+        uint256 purchaseId = ids[idSeed % ids.length] >> 8;
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(ids[idSeed % ids.length]);
+        uint256 unpaid;
+        uint256 n = ledger.purchase(purchaseId).installments;
+        for (uint256 i; i < n; ++i) {
+            IReceivableLedger.ReceivableView memory w = ledger.receivable((purchaseId << 8) | i);
+            if (w.status != IReceivableLedger.Status.Repaid) unpaid += w.face - w.principalPaid - w.principalCredited;
+        }
+        if (unpaid == 0) return;
+        uint256 credited = ledger.refund(purchaseId, full ? type(uint256).max : bound(amount, 1, unpaid));
+        _credited(v.obligor, credited);
+        for (uint256 i; i < n; ++i) {
+            _noteTerminal((purchaseId << 8) | i);
+        }
+    }
+
+    /// The platform opens a dispute on an Active or Overdue installment, or closes an open one (rejected, or
+    /// upheld with a credit note).
+    function dispute(uint256 idSeed, bool upheld, uint256 credit) public {
+        if (ids.length == 0) return;
+        uint256 id = ids[idSeed % ids.length];
+        IReceivableLedger.ReceivableView memory v = ledger.receivable(id);
+        if (v.status == IReceivableLedger.Status.Active || v.status == IReceivableLedger.Status.Overdue) {
+            ledger.openDispute(id, "TEST");
+        } else if (v.status == IReceivableLedger.Status.Disputed) {
+            credit = upheld ? bound(credit, 0, v.face - v.principalPaid - v.principalCredited) : 0;
+            ledger.closeDispute(id, upheld, credit, 0);
+            _credited(v.obligor, credit);
+            _noteTerminal(id);
+        }
+    }
+
+    function _credited(address obligor, uint256 credit) internal {
+        creditedTotal += credit;
+        toHoldersTotal += credit;
+        principalOut[obligor] -= credit;
     }
 
     function claim(uint256 idSeed, uint256 holderSeed) public {

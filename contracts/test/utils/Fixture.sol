@@ -8,6 +8,7 @@ import {IFinancingMarket} from "../../interfaces/IFinancingMarket.sol";
 import {IParticipantRegistry} from "../../interfaces/IParticipantRegistry.sol";
 import {IReceivableLedger} from "../../interfaces/IReceivableLedger.sol";
 import {ParticipantRegistry} from "../../ParticipantRegistry.sol";
+import {LedgerAdjustments} from "../../LedgerAdjustments.sol";
 import {ReceivableLedger} from "../../ReceivableLedger.sol";
 import {SettlementToken} from "../../SettlementToken.sol";
 import {Test} from "./Test.sol";
@@ -16,7 +17,7 @@ import {Test} from "./Test.sol";
 abstract contract Fixture is Test {
     uint256 internal constant OBLIGOR_KEY = 0xB0B;
     uint256 internal constant FINANCIER_KEY = 0xF1A;
-    uint256 internal constant START = 1_801_915_200; // 2027-02-01 12:00:00 UTC
+    uint256 internal constant START = 1_801_915_200; // 2027-02-06 12:00:00 UTC
 
     SettlementToken internal token;
     ParticipantRegistry internal registry;
@@ -42,7 +43,8 @@ abstract contract Fixture is Test {
             platform,
             IReceivableLedger.Terms({
                 graceDays: 3, penaltyBpsPerDay: 5, defaultDays: 90, interestFreeDays: 30, maxFeeBps: 1_000
-            })
+            }),
+            new LedgerAdjustments(IERC20(address(token)), registry)
         );
         market = new FinancingMarket(IERC20(address(token)), ledger, registry, platform);
         registry.grantRole(registry.RISK_ROLE(), address(ledger));

@@ -19,7 +19,7 @@ import solcx
 from scf_ledger.errors import CompilationError, ConfigurationError
 from scf_ledger.paths import build_dir, contracts_dir, project_root
 
-DEPLOYABLE = ("SettlementToken", "ParticipantRegistry", "ReceivableLedger", "FinancingMarket")
+DEPLOYABLE = ("SettlementToken", "ParticipantRegistry", "LedgerAdjustments", "ReceivableLedger", "FinancingMarket")
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,8 @@ def deploy(
     terms: Terms | None = None,
     artifacts: dict[str, Artifact] | None = None,
 ) -> Deployment:
-    """Deploys token, registry, ledger and market; grants the ledger the registry's RISK_ROLE (to freeze
+    """Deploys token, registry, the ledger's extension (the platform's corrections, run on the ledger's storage),
+    ledger and market; grants the ledger the registry's RISK_ROLE (to freeze
     defaulted obligors) and registers the deployer as the platform."""
     artifacts = artifacts or compile_contracts()
     terms = terms or Terms()
@@ -102,7 +103,8 @@ def deploy(
 
     token = create("SettlementToken", ["Settlement USD", "sUSD", me])
     registry = create("ParticipantRegistry", [me])
-    ledger = create("ReceivableLedger", [token, registry, me, terms.as_tuple()])
+    adjustments = create("LedgerAdjustments", [token, registry])
+    ledger = create("ReceivableLedger", [token, registry, me, terms.as_tuple(), adjustments])
     market = create("FinancingMarket", [token, ledger, registry, me])
 
     registry_contract = w3.eth.contract(address=registry, abi=artifacts["ParticipantRegistry"].abi)
@@ -112,6 +114,7 @@ def deploy(
     addresses = {
         "SettlementToken": token,
         "ParticipantRegistry": registry,
+        "LedgerAdjustments": adjustments,
         "ReceivableLedger": ledger,
         "FinancingMarket": market,
     }

@@ -23,6 +23,7 @@ class Status(IntEnum):
     OVERDUE = 1
     DEFAULTED = 2
     REPAID = 3
+    DISPUTED = 4
 
     @property
     def label(self) -> str:
