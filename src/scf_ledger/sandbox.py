@@ -133,6 +133,7 @@ def build_world(w3: Web3, chain: ScfChain, platform: LocalAccount) -> World:
         gw.token.approve(payer, gw.market.address, MAX_UINT256)
     for holder in world.suppliers:
         gw.ledger.set_operator(holder, gw.market.address, True)
+        gw.token.approve(holder, gw.ledger.address, MAX_UINT256)  # an originator pays its credit notes in
     return world
 
 

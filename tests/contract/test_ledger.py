@@ -24,8 +24,9 @@ def test_originate_mints_one_id_per_installment_and_records_terms(world: World) 
     assert world.gw.ledger.call("purchaseOfDocument", request.document_hash) == purchase_id
     stored = world.gw.ledger.call("purchase", purchase_id)
     assert stored[0] == world.obligor.address and stored[2] == 12
-    assert stored[6] == world.suppliers[0].address and stored[7] == 0  # no installment in arrears
-    assert stored[8] == 1_200 * UNIT and stored[9] == 18 * UNIT  # fee: 1_200 sUSD * 1.5 %
+    assert stored[6] is False  # no credit, waiver or early payment yet
+    assert stored[7] == world.suppliers[0].address and stored[8] == 0  # no installment in arrears
+    assert stored[9] == 1_200 * UNIT and stored[10] == 18 * UNIT  # fee: 1_200 sUSD * 1.5 %
     balances = world.gw.ledger.call(
         "balanceOfBatch", [world.suppliers[0].address] * 12, [(purchase_id << 8) | i for i in range(12)]
     )

@@ -24,6 +24,7 @@ def test_deploy_json_prints_addresses_and_writes_file(tmp_path: Path) -> None:
     assert set(printed["addresses"]) == {
         "SettlementToken",
         "ParticipantRegistry",
+        "LedgerAdjustments",
         "ReceivableLedger",
         "FinancingMarket",
     }

@@ -15,6 +15,7 @@ from scf_ledger.api.durable import resume_pending
 from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
 from scf_ledger.api.routes import (
     desk,
+    dilution,
     market,
     operations,
     orders,
@@ -70,7 +71,7 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     app.state.runtime = rt
     app.state.metrics = RequestCounter()
     problems.install(app)
-    modules = (participants, orders, receivables, market, settlement, operations, system, reports, desk)
+    modules = (participants, orders, receivables, market, settlement, operations, system, reports, desk, dilution)
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request
         app.include_router(router, prefix=API_PREFIX)

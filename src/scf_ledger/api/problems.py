@@ -39,6 +39,8 @@ CONFLICTS = {
     "ParticipantBlacklisted",
     "TermsNotCurrent",
     "NoResidue",
+    "NotDisputed",
+    "OriginatorUnfunded",
 }
 
 

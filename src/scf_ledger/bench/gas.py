@@ -37,12 +37,25 @@ def _crowd(world: World, token_id: int, holders: int, progress: Callable[[str], 
     progress(f"{len(crowd)} holders of id {token_id}")
 
 
+def _corrections(world: World, ids: list[int]) -> dict[str, float]:
+    """The platform's corrections, on a purchase of their own: a credit note, a dispute opened and closed, a
+    refund of what is left."""
+    platform, ledger = world.platform, world.gw.ledger
+    world.gw.token.mint(platform, world.suppliers[0].address, 100_000 * UNIT)  # the originator's money
+    return {
+        "gas.credit_note": ledger.transact(platform, "creditNote", ids[2], 100 * UNIT, 0)["gasUsed"],
+        "gas.dispute_open": ledger.transact(platform, "openDispute", ids[3], b"\x01" * 32)["gasUsed"],
+        "gas.dispute_close": ledger.transact(platform, "closeDispute", ids[3], False, 0, 0)["gasUsed"],
+        "gas.refund_12": ledger.transact(platform, "refund", ids[0] >> 8, MAX_UINT256)["gasUsed"],
+    }
+
+
 def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] = lambda _: None) -> dict[str, float]:
     """Deploys a fresh system on `w3` and measures every operation of the lifecycle."""
     world = create_world(w3, start=START)
     s1, s2, f = world.suppliers[0], world.suppliers[1], world.financier
     world.at(START)
-    world.buy(12_000 * UNIT, 12)  # the obligor already has exposure before the measured origination
+    earlier = world.buy(12_000 * UNIT, 12)  # the obligor already has exposure before the measured origination
     _, receipt = world.originate(world.request(12_000 * UNIT, 12))
     gas: dict[str, float] = {"gas.originate_per_installment": receipt["gasUsed"] / 12}
     # A face of 1_000_000_001 units does not divide the index scale, so claims leave a scaled residue as
@@ -58,10 +71,14 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     gas["gas.accept_offer"] = receipt["gasUsed"]
 
     world.at(utc(2027, 2, 10))
-    world.repay(ids[1], 500 * UNIT)  # an earlier repayment elsewhere: not the deployment's first ever
+    # An earlier repayment elsewhere (the fee counter is not at zero), within its period like the measured ones.
+    world.repay(earlier[0], 500 * UNIT)
     gas["gas.repay_first"] = world.repay(ids[0], 300 * UNIT)["gasUsed"]
     gas["gas.repay"] = world.repay(ids[0], 100 * UNIT)["gasUsed"]
-    world.claim(s1, ids[1])
+    world.repay(earlier[1], 500 * UNIT)  # before its period: to principal, the purchase now `adjusted`
+    gas["gas.repay_early"] = world.repay(earlier[1], 100 * UNIT)["gasUsed"]
+    gas |= _corrections(world, earlier)
+    world.claim(s1, earlier[0])  # an earlier claim elsewhere
     gas["gas.claim"] = world.gw.ledger.transact(s1, "claim", ids[0], s1.address)["gasUsed"]
 
     # Claim with 1 holder versus `holders` holders: same storage history, measured alike.

@@ -103,6 +103,9 @@ class ReceivableInfo:
     penalty_owed: int
     amount_due: int
     paid_per_unit_scaled: int
+    principal_credited: int = 0
+    fee_waived: int = 0
+    dispute_days: int = 0
 
 
 class Gateway:
@@ -228,6 +231,25 @@ class LedgerGateway(Gateway):
         receipt = self.transact(platform, "markDefaulted", token_id)
         return Default(int(self.event(receipt, "ReceivableDefaulted")["outstanding"]), TxResult.of(receipt))
 
+    def credit_note(self, platform: LocalAccount, token_id: int, credit: int, fee_waiver: int) -> TxResult:
+        """A credit note on `token_id`: the originator pays `credit` in, the platform waives `fee_waiver`."""
+        return TxResult.of(self.transact(platform, "creditNote", token_id, credit, fee_waiver))
+
+    def refund(self, platform: LocalAccount, purchase_id: int, amount: int) -> tuple[int, TxResult]:
+        """Credits `amount` of the purchase's unpaid principal latest first (MAX_UINT256: all of it)."""
+        receipt = self.transact(platform, "refund", purchase_id, amount)
+        return int(self.event(receipt, "PurchaseRefunded")["amount"]), TxResult.of(receipt)
+
+    def open_dispute(self, platform: LocalAccount, token_id: int, reason: bytes) -> TxResult:
+        return TxResult.of(self.transact(platform, "openDispute", token_id, reason))
+
+    def close_dispute(
+        self, platform: LocalAccount, token_id: int, upheld: bool, credit: int, fee_waiver: int
+    ) -> tuple[int, TxResult]:
+        """Closes the dispute; the whole days it moved the clocks by."""
+        receipt = self.transact(platform, "closeDispute", token_id, upheld, credit, fee_waiver)
+        return int(self.event(receipt, "DisputeClosed")["days_"]), TxResult.of(receipt)
+
     def claim(self, holder: LocalAccount, token_id: int, receiver: str | None = None) -> int:
         receipt = self.transact(holder, "claim", token_id, receiver or holder.address)
         return int(self.event(receipt, "Claimed")["amount"])
@@ -270,6 +292,9 @@ class LedgerGateway(Gateway):
             penalty_owed=v["penaltyOwed"],
             amount_due=v["amountDue"],
             paid_per_unit_scaled=v["paidPerUnitScaled"],
+            principal_credited=v["principalCredited"],
+            fee_waived=v["feeWaived"],
+            dispute_days=v["disputeDays"],
         )
 
     def status(self, token_id: int) -> Status:

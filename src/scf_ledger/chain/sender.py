@@ -37,6 +37,13 @@ from scf_ledger.chain.errors import (
 
 T = TypeVar("T")
 
+
+def ran_out_of_gas(receipt: Any, gas: int) -> bool:
+    """A reverted transaction that used its limit, or all but the 1/64 a call keeps back (EIP-150): a
+    DELEGATECALL that runs out of gas leaves its caller that much to revert with."""
+    return int(receipt["gasUsed"]) * 64 >= gas * 63
+
+
 GAS_MARGIN_NUM, GAS_MARGIN_DEN = 6, 5  # 20 % over the estimate: state may move before mining
 FEE_CACHE_SECONDS = 10.0
 TRANSIENT_RETRIES = 4
@@ -193,7 +200,7 @@ class TransactionSender:
             receipt = self.wait(self._sign_and_send(account, call, gas))
         else:
             receipt = self._settled(log, account, self._record_and_send(log, account, call, gas))
-        if receipt["status"] != 1 and learned is not None and receipt["gasUsed"] >= gas:
+        if receipt["status"] != 1 and learned is not None and ran_out_of_gas(receipt, gas):
             return self._resend_estimated(account, call)
         if receipt["status"] != 1:
             raise self._revert_of_mined(account.address, call, receipt)
@@ -287,7 +294,7 @@ class TransactionSender:
             hashes.append(self._sign_and_send(account, call, gas))
         receipts = [self.wait(tx_hash) for tx_hash in hashes]
         for i, (call, gas, receipt) in enumerate(zip(calls, limits, receipts, strict=True)):
-            if receipt["status"] != 1 and receipt["gasUsed"] >= gas:  # out of gas: state moved, pay the estimate
+            if receipt["status"] != 1 and ran_out_of_gas(receipt, gas):  # out of gas: state moved, pay the estimate
                 receipts[i] = receipt = self._resend_estimated(account, call)
             if receipt["status"] != 1:
                 raise self._revert_of_mined(account.address, call, receipt)

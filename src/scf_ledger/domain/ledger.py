@@ -13,9 +13,15 @@ from scf_ledger.domain.money import share_of
 class InstallmentState(Protocol):
     face: int  # principal, = the token supply
     fee: int
-    paid: int  # fee + principal paid
-    distributed: int  # penalty + principal paid to holders
+    paid: int  # fee + principal repaid by the obligor
+    fee_paid: int
+    credited: int  # principal settled by credit notes
+    fee_waived: int
+    distributed: int  # penalty + principal paid or credited to holders
+    penalty_accrued: int
+    penalty_paid: int
     defaulted: bool
+    disputed_since: int | None
     due_date: int
 
 
@@ -26,22 +32,34 @@ class HolderCheckpoint(Protocol):
     accrued_units: int  # settled and not yet claimed
 
 
-def is_repaid(r: InstallmentState) -> bool:
-    """Fee and principal paid in full: terminal."""
-    return r.paid == r.face + r.fee
+def unpaid_fee(r: InstallmentState) -> int:
+    return r.fee - r.fee_waived - r.fee_paid
+
+
+def unpaid_principal(r: InstallmentState) -> int:
+    """Face less what the obligor repaid of it and what credit notes settled: the obligor's exposure on it."""
+    return r.face - r.credited - (r.paid - r.fee_paid)
 
 
 def owed(r: InstallmentState) -> int:
     """Fee and principal still unpaid (penalty apart)."""
-    return r.face + r.fee - r.paid
+    return unpaid_fee(r) + unpaid_principal(r)
+
+
+def is_repaid(r: InstallmentState) -> bool:
+    """Principal, fee and penalty settled (paid, credited or waived): terminal."""
+    return owed(r) == 0 and r.penalty_accrued == r.penalty_paid
 
 
 def status_at(r: InstallmentState, timestamp: int) -> Status:
-    """The ledger's `statusOf` at `timestamp`: repaid wins over defaulted; overdue once past the due date."""
+    """The ledger's `statusOf` at `timestamp`: repaid wins over defaulted, defaulted over disputed; overdue
+    once past the due date."""
     if is_repaid(r):
         return Status.REPAID
     if r.defaulted:
         return Status.DEFAULTED
+    if r.disputed_since is not None:
+        return Status.DISPUTED
     return Status.OVERDUE if timestamp > r.due_date else Status.ACTIVE
 
 

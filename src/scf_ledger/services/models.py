@@ -209,6 +209,9 @@ class ReceivableDetail(ReceivableSummary):
     document_hash: str
     principal_paid: Amount
     fee_paid: Amount
+    principal_credited: Amount  # by credit notes, paid in by the originator to the holders
+    fee_waived: Amount
+    dispute_days: int  # the penalty and default clocks moved by them
     penalty_accrued: Amount
     penalty_owed: Amount
     amount_due: Amount
@@ -404,6 +407,93 @@ class DefaultOut(BaseModel):
     obligor: str
     frozen: bool  # the obligor's line, frozen by the default
     tx_hash: str
+
+
+# DILUTION, REFUNDS AND DISPUTES
+
+
+class CreditNoteCreate(Strict):
+    """Goods returned or a price cut on one installment: `credit` of its unpaid principal, paid in by the
+    originator, and `fee_waiver` of its unpaid fee waived by the platform."""
+
+    credit: AmountIn = 0
+    fee_waiver: AmountIn = 0
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class CreditNoteOut(BaseModel):
+    receivable_id: TokenId
+    credit: Amount
+    fee_waiver: Amount
+    originator: str  # who paid the credit in
+    amount_due: Amount  # what the obligor owes on it now
+    status: str
+    tx_hash: str
+
+
+class RefundCreate(Strict):
+    """A refund of a confirmed order: `amount` of its unpaid principal, latest installment first, or `full`."""
+
+    amount: AmountIn | None = None
+    full: bool = False
+    reason: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _amount_or_full(self) -> RefundCreate:
+        if (self.amount is None) == (not self.full):
+            raise ValueError("give either amount or full: true")
+        if self.amount == 0:
+            raise ValueError("amount must be at least one base unit")
+        return self
+
+
+class RefundOut(BaseModel):
+    order_id: str
+    purchase_id: Uint
+    credited: Amount
+    tx_hash: str
+
+
+class DisputeCreate(Strict):
+    """A dispute opened by the platform on the obligor's or the gateway's notice, with a reason code."""
+
+    reason_code: str = Field(pattern=r"^[A-Z0-9_]{1,32}$")
+    notice_from: Literal["obligor", "gateway"]
+    detail: str = Field(default="", max_length=200)
+
+
+class ResolutionCreate(Strict):
+    """Rejected: back to normal. Upheld: with a credit note of `credit` and `fee_waiver` (or none)."""
+
+    outcome: Literal["rejected", "upheld"]
+    credit: AmountIn = 0
+    fee_waiver: AmountIn = 0
+    reason: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _credit_only_when_upheld(self) -> ResolutionCreate:
+        if self.outcome == "rejected" and (self.credit or self.fee_waiver):
+            raise ValueError("a rejected dispute takes no credit nor waiver")
+        return self
+
+
+class DisputeOut(BaseModel):
+    id: str
+    receivable_id: TokenId
+    reason_code: str
+    notice_from: str
+    detail: str
+    status: str  # open, rejected, upheld
+    opened_at: int
+    closed_at: int | None
+    days: int  # whole days it moved the penalty and default clocks by
+    credit: Amount
+    fee_waiver: Amount
+    resolution_reason: str
+
+
+class VoidCreate(Strict):
+    reason: str = Field(min_length=1, max_length=200)
 
 
 class OverdueOut(BaseModel):

@@ -91,6 +91,8 @@ def _equip(rt: Runtime, account: LocalAccount, role: Role) -> None:
         rt.gw.token.approve(account, rt.gw.market.address, MAX_UINT256)
     if role in (Role.SUPPLIER, Role.FINANCIER):
         rt.gw.ledger.set_operator(account, rt.gw.market.address, True)
+    if role == Role.SUPPLIER:  # an originator pays its credit notes into the ledger
+        rt.gw.token.approve(account, rt.gw.ledger.address, MAX_UINT256)
 
 
 def list_parties(rt: Runtime) -> ParticipantsOut:

@@ -53,7 +53,13 @@ class SummaryRow(NamedTuple):
     fee: int
     due_date: int
     paid: int
+    fee_paid: int
+    credited: int
+    fee_waived: int
+    penalty_accrued: int
+    penalty_paid: int
     defaulted: bool
+    disputed_since: int | None
 
 
 SUMMARY_COLUMNS = tuple(getattr(ReceivableRow, name) for name in SummaryRow._fields)
@@ -126,6 +132,9 @@ def detail(rt: Runtime, party: Party, token_id: int) -> ReceivableDetail:
         document_hash="0x" + v.document_hash.hex(),
         principal_paid=v.principal_paid,
         fee_paid=v.fee_paid,
+        principal_credited=v.principal_credited,
+        fee_waived=v.fee_waived,
+        dispute_days=v.dispute_days,
         penalty_accrued=v.penalty_owed + r.penalty_paid,
         penalty_owed=v.penalty_owed,
         amount_due=v.amount_due,

@@ -96,10 +96,15 @@ class ReceivableRow(Base):
     fee: Mapped[int] = mapped_column(BigInt)
     due_date: Mapped[int] = mapped_column(BigInt, index=True)
     distributed: Mapped[int] = mapped_column(BigInt, default=0)
-    paid: Mapped[int] = mapped_column(BigInt, default=0)  # fee + principal
+    paid: Mapped[int] = mapped_column(BigInt, default=0)  # fee + principal repaid by the obligor
+    fee_paid: Mapped[int] = mapped_column(BigInt, default=0)
+    credited: Mapped[int] = mapped_column(BigInt, default=0)  # principal settled by credit notes
+    fee_waived: Mapped[int] = mapped_column(BigInt, default=0)  # with a credit note, or for an early repayment
     penalty_accrued: Mapped[int] = mapped_column(BigInt, default=0)
     penalty_paid: Mapped[int] = mapped_column(BigInt, default=0)
     defaulted: Mapped[bool] = mapped_column(Boolean, default=False)
+    disputed_since: Mapped[int | None] = mapped_column(BigInt, nullable=True)  # chain time; None: no dispute open
+    dispute_days: Mapped[int] = mapped_column(Integer, default=0)  # of closed disputes, after due + grace
     dust: Mapped[int] = mapped_column(BigInt, default=0)  # residues (x face) of claims after full repayment
 
 
@@ -235,6 +240,25 @@ class RiskDecisionRow(Base):
     base_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     income_cap: Mapped[int | None] = mapped_column(BigInt, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DisputeRow(Base):
+    """A dispute on one installment, opened by the platform on the obligor's or the gateway's notice, and how it
+    ended (rejected, or upheld with a credit note); the chain keeps the clock it moved."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_id: Mapped[int] = mapped_column(BigInt, index=True)
+    reason_code: Mapped[str] = mapped_column(String(32))
+    notice_from: Mapped[str] = mapped_column(String(10))  # obligor, gateway
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10))  # open, rejected, upheld
+    opened_at: Mapped[int] = mapped_column(BigInt)  # chain time
+    closed_at: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    days: Mapped[int] = mapped_column(Integer, default=0)  # whole days it moved the clocks by
+    credit: Mapped[int] = mapped_column(BigInt, default=0)
+    fee_waiver: Mapped[int] = mapped_column(BigInt, default=0)
+    resolution_reason: Mapped[str] = mapped_column(String(200), default="")
 
 
 class LimitReviewRow(Base):

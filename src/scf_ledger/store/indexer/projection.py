@@ -298,9 +298,14 @@ def _originated(session: Session, ev: DecodedEvent) -> None:
                 due_date=money.due_date(ev.block_timestamp, i),
                 distributed=0,
                 paid=0,
+                fee_paid=0,
+                credited=0,
+                fee_waived=0,
                 penalty_accrued=0,
                 penalty_paid=0,
                 defaulted=False,
+                disputed_since=None,
+                dispute_days=0,
                 dust=0,
             ),
         )
@@ -326,6 +331,7 @@ def _repaid(session: Session, ev: DecodedEvent) -> None:
     receivable = _receivable(session, token_id)
     receivable.distributed += to_penalty + to_principal
     receivable.paid += to_fee + to_principal
+    receivable.fee_paid += to_fee
     receivable.penalty_paid += to_penalty
     _participant(session, receivable.obligor).exposure -= to_principal
 
@@ -379,6 +385,30 @@ def _defaulted(session: Session, ev: DecodedEvent) -> None:
     _receivable(session, token_id).defaulted = True
 
 
+def _credit_note(session: Session, ev: DecodedEvent) -> None:
+    a = ev.args
+    receivable = _receivable(session, int(a["id"]))
+    credit = int(a["credit"])
+    receivable.credited += credit
+    receivable.fee_waived += int(a["feeWaived"])
+    receivable.distributed += credit
+    _participant(session, receivable.obligor).exposure -= credit
+
+
+def _fee_waived_early(session: Session, ev: DecodedEvent) -> None:
+    _receivable(session, int(ev.args["id"])).fee_waived += int(ev.args["fee"])
+
+
+def _dispute_opened(session: Session, ev: DecodedEvent) -> None:
+    _receivable(session, int(ev.args["id"])).disputed_since = ev.block_timestamp
+
+
+def _dispute_closed(session: Session, ev: DecodedEvent) -> None:
+    receivable = _receivable(session, int(ev.args["id"]))
+    receivable.disputed_since = None
+    receivable.dispute_days += int(ev.args["days_"])
+
+
 def reset_projections(session: Session) -> None:
     """Empties every table derived from events (service-owned columns of offers are kept)."""
     clear_cache(session)
@@ -409,6 +439,10 @@ _HANDLERS: dict[tuple[str, str], Callable[[Session, DecodedEvent], None]] = {
     ("ReceivableLedger", "PenaltyAccrued"): _penalty_accrued,
     ("ReceivableLedger", "ReceivableDefaulted"): _defaulted,
     ("ReceivableLedger", "Claimed"): _claimed,
+    ("ReceivableLedger", "CreditNote"): _credit_note,
+    ("ReceivableLedger", "FeeWaivedForEarlyRepayment"): _fee_waived_early,
+    ("ReceivableLedger", "DisputeOpened"): _dispute_opened,
+    ("ReceivableLedger", "DisputeClosed"): _dispute_closed,
     ("ReceivableLedger", "DustSwept"): _dust_swept,
     ("ReceivableLedger", "ResidueReleased"): _residue_released,
     ("FinancingMarket", "OfferAccepted"): _offer_accepted,

@@ -78,6 +78,10 @@ def _receivables(run: _Comparison, receivables: dict[int, ReceivableRow], timest
             continue
         run.check("status", str(token_id), ledger.status_at(r, timestamp).name, v.status.name)
         run.check("paid", str(token_id), r.paid, v.principal_paid + v.fee_paid)
+        run.check("fee_paid", str(token_id), r.fee_paid, v.fee_paid)
+        run.check("credited", str(token_id), r.credited, v.principal_credited)
+        run.check("fee_waived", str(token_id), r.fee_waived, v.fee_waived)
+        run.check("dispute_days", str(token_id), r.dispute_days, v.dispute_days)
         run.check(
             "paid_per_unit", str(token_id), money.paid_per_unit_scaled(r.distributed, r.face), v.paid_per_unit_scaled
         )
