@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -18,6 +19,7 @@ import {ReceivableMath} from "./libraries/ReceivableMath.sol";
 /// which nobody holds a role. NatSpec of each function: IReceivableLedger.
 contract LedgerAdjustments is LedgerBase {
     using SafeCast for uint256;
+    using SafeERC20 for IERC20;
 
     constructor(IERC20 settlementToken_, IParticipantRegistry registry_) LedgerBase(settlementToken_, registry_) {}
 
@@ -116,7 +118,9 @@ contract LedgerAdjustments is LedgerBase {
             settlementToken.balanceOf(originator) < amount
                 || settlementToken.allowance(originator, address(this)) < amount
         ) revert IReceivableLedger.OriginatorUnfunded(originator, amount);
-        _pull(originator, amount);
+        // The purchase's own originator, on the platform's credit note: dilution is its risk (DESIGN §11).
+        // slither-disable-next-line arbitrary-send-erc20
+        settlementToken.safeTransferFrom(originator, address(this), amount);
     }
 
     /* DISPUTES */

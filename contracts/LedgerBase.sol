@@ -91,6 +91,8 @@ abstract contract LedgerBase is ERC1155Pausable, AccessControl, EIP712, Reentran
     uint248 internal _feesAccrued;
     bool internal _halted;
 
+    // Written by ReceivableLedger, read by LedgerAdjustments on the same storage (slither sees each apart).
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 purchaseId => Purchase) internal _purchases;
     mapping(bytes32 documentHash => uint256 purchaseId) public purchaseOfDocument;
     mapping(uint256 id => ReceivableState) internal _states;
@@ -99,12 +101,10 @@ abstract contract LedgerBase is ERC1155Pausable, AccessControl, EIP712, Reentran
     mapping(uint256 id => mapping(address holder => Checkpoint)) internal _checkpoints;
     mapping(uint256 id => mapping(address holder => uint256 units)) internal _accruedUnits;
     mapping(address obligor => uint256) internal _exposure;
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 id => Adjustment) internal _adjustments;
 
-    constructor(IERC20 settlementToken_, IParticipantRegistry registry_)
-        ERC1155("")
-        EIP712("ReceivableLedger", "1")
-    {
+    constructor(IERC20 settlementToken_, IParticipantRegistry registry_) ERC1155("") EIP712("ReceivableLedger", "1") {
         if (address(settlementToken_) == address(0) || address(registry_) == address(0)) {
             revert IReceivableLedger.ZeroAddress();
         }
@@ -151,7 +151,7 @@ abstract contract LedgerBase is ERC1155Pausable, AccessControl, EIP712, Reentran
         returns (uint256 feeLeft, uint256 principalLeft)
     {
         uint256 fee = p.feePerInstallment;
-        uint256 settledApart;
+        uint256 settledApart = 0;
         if (p.adjusted) {
             Adjustment memory adj = _adjustments[id];
             fee -= adj.feeWaived;
@@ -293,11 +293,6 @@ abstract contract LedgerBase is ERC1155Pausable, AccessControl, EIP712, Reentran
         if (block.timestamp >= (uint256(p.startDay) + 31 * index) * 1 days) return false;
         // forge-lint: disable-next-line(block-timestamp) -- day-granular due dates; a validator's few seconds of drift cannot move a whole day
         return block.timestamp < DateLib.addMonths(p.startDay, index) * DateLib.SECONDS_PER_DAY;
-    }
-
-    /// @dev Pulls `amount` of the settlement token from `from` into the ledger.
-    function _pull(address from, uint256 amount) internal {
-        settlementToken.safeTransferFrom(from, address(this), amount);
     }
 
     /// @dev Sends `amount` of the settlement token from the ledger to `to`.

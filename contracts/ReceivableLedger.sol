@@ -191,7 +191,9 @@ contract ReceivableLedger is IReceivableLedger, LedgerBase {
         uint256 penalty = late ? _accrue(id, p, feeLeft + principalLeft) : 0;
         uint256 owed = penalty + feeLeft + principalLeft;
         if (owed == 0) revert InvalidStatus(id, Status.Repaid);
-        if (!late && principalLeft != 0 && _beforePeriod(id, p)) return _repayEarly(id, p, maxAmount, s, feeLeft, principalLeft);
+        if (!late && principalLeft != 0 && _beforePeriod(id, p)) {
+            return _repayEarly(id, p, maxAmount, s, feeLeft, principalLeft);
+        }
 
         taken = maxAmount < owed ? maxAmount : owed;
         ReceivableMath.Allocation memory a = ReceivableMath.allocate(taken, penalty, feeLeft, 0);

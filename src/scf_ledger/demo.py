@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from web3.types import TxReceipt
 
 from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import connect
@@ -29,8 +30,15 @@ from scf_ledger.domain.risk import (
     RiskEngine,
 )
 from scf_ledger.sandbox import World, create_world, utc
-from scf_ledger.services import audit, controls, defaults
-from scf_ledger.services.models import AuditFilters, DefaultCreate, PayoutCreate
+from scf_ledger.services import audit, controls, defaults, dilution
+from scf_ledger.services.models import (
+    AuditFilters,
+    CreditNoteCreate,
+    DefaultCreate,
+    DisputeCreate,
+    PayoutCreate,
+    ResolutionCreate,
+)
 from scf_ledger.services.runtime import Party, Runtime
 
 START = utc(2027, 1, 31, 12)
@@ -141,38 +149,80 @@ def tell_story(story: Story) -> dict[str, int]:
     w.at(utc(2027, 2, 25))
     r = w.repay(ids[0], 100 * UNIT)
     story.step("...and another 100 sUSD", "repay", r["gasUsed"])
+    with operator_desk(w) as (rt, desk):  # the platform's actions go through the service, as in production
+        _the_rest_of_the_story(story, rt, desk, ids)
+    return {"purchase_id": purchase_id}
 
-    w.at(utc(2027, 3, 13, 12))
-    due = w.gw.ledger.amount_due(ids[0])
-    w.repay(ids[0], MAX_UINT256)
-    story.step(f"13 Mar, 10 days past grace: pays the rest with penalty, {money(due)}; installment 1 Repaid")
+
+def _the_rest_of_the_story(story: Story, rt: Runtime, desk: Party, ids: list[int]) -> None:
+    """From the first credit note on: the platform's corrections and actions through the services."""
+    w = story.world
+    s1, s2, s3 = w.suppliers
+    f = w.financier
+
+    def at(timestamp: int) -> None:
+        w.at(timestamp)
+        rt.clock.forget()  # the story moved the chain's clock
+
+    before = {name: w.gw.ledger.claimable(ids[0], a.address) for name, a in (("tier 2", s2), ("financier", f))}
+    note = dilution.credit_note(rt, desk, ids[0], CreditNoteCreate(credit=str(50 * UNIT), reason="two boxes returned"))
+    gained = {
+        name: w.gw.ledger.claimable(ids[0], a.address) - before[name] for name, a in (("tier 2", s2), ("financier", f))
+    }
+    story.step(
+        f"Two boxes returned: a 50 sUSD credit note on installment 1, paid in by tier 1 (the originator); "
+        f"tier 2 gets {money(gained['tier 2'])}, the financier {money(gained['financier'])}; "
+        f"the obligor owes {money(note.amount_due)}"
+    )
+
+    at(utc(2027, 3, 13, 12))
+    paid = taken(w, w.repay(ids[0], MAX_UINT256))
+    story.step(f"13 Mar, 10 days past grace: pays the rest with penalty, {money(paid)}; installment 1 Repaid")
     for holder in (s1, s2, s3, f):
         r = w.gw.ledger.transact(holder, "claim", ids[0], holder.address)
     story.step("Every holder of installment 1 claims its pro-rata share", "claim", r["gasUsed"])
 
-    w.at(utc(2027, 3, 30))
-    w.repay(ids[1], MAX_UINT256)
-    story.step("Installment 2 repaid in full on time")
+    at(utc(2027, 4, 8))
+    opened = dilution.open_dispute(
+        rt, desk, ids[1], DisputeCreate(reason_code="DAMAGED_GOODS", notice_from="obligor", detail="one box broken")
+    )
+    at(utc(2027, 4, 18))
+    closed = dilution.resolve(
+        rt, desk, opened.id, ResolutionCreate(outcome="rejected", reason="the carrier's photos show it intact")
+    )
+    at(utc(2027, 4, 20))
+    paid = taken(w, w.repay(ids[1], MAX_UINT256))
+    story.step(
+        f"Installment 2 disputed 8-18 Apr and the dispute rejected: its penalty skips the {closed.days} disputed "
+        f"days; repaid in full on 20 Apr, {money(paid)}"
+    )
+    principal = w.gw.ledger.amount_due(ids[3])  # before its period: the principal only
+    early = w.repay(ids[3], MAX_UINT256)
+    story.step(
+        f"Installment 4 repaid in full on 20 Apr, before its period starts: {money(principal)} of principal, "
+        f"its fee of {money(w.gw.ledger.receivable(ids[3]).fee)} not owed",
+        "repay_early",
+        early["gasUsed"],
+    )
 
-    w.at(utc(2027, 7, 29))
-    with operator_desk(w) as (rt, desk):  # the platform's actions go through the service, as in production
-        default = defaults.mark_default(rt, desk, ids[2], DefaultCreate(reason="90 days overdue"))
-        story.step(
-            f"Installment 3 is 90 days overdue: the platform marks it Defaulted ({money(default.outstanding)} "
-            "outstanding), the obligor's line frozen"
-        )
-        w.at(utc(2027, 8, 10))
-        w.repay(ids[2], 200 * UNIT)
-        w.gw.ledger.claim(s1, ids[2])
-        story.step("A 200 sUSD recovery reaches the holder pro rata")
-        rt.clock.forget()  # the story moved the chain's clock
-        payout = controls.withdraw_fees(rt, desk, PayoutCreate())
-        records = audit.page(rt, AuditFilters()).items
-        story.step(
-            f"Platform withdraws its fees, {money(payout.amount)} sUSD; the audit log has both actions "
-            f"({', '.join(r.action for r in reversed(records))})"
-        )
-    return {"purchase_id": purchase_id}
+    at(utc(2027, 7, 29))
+    default = defaults.mark_default(rt, desk, ids[2], DefaultCreate(reason="90 days overdue"))
+    story.step(
+        f"Installment 3 is 90 days overdue: the platform marks it Defaulted ({money(default.outstanding)} "
+        "outstanding), the obligor's line frozen"
+    )
+    at(utc(2027, 8, 10))
+    w.repay(ids[2], 200 * UNIT)
+    w.gw.ledger.claim(s1, ids[2])
+    story.step("A 200 sUSD recovery reaches the holder pro rata")
+    payout = controls.withdraw_fees(rt, desk, PayoutCreate())
+    actions = sorted({r.action for r in audit.page(rt, AuditFilters()).items})
+    story.step(f"Platform withdraws its fees, {money(payout.amount)} sUSD; the audit log has {', '.join(actions)}")
+
+
+def taken(w: World, receipt: TxReceipt) -> int:
+    """What a repayment took, from its Repayment event."""
+    return int(w.gw.ledger.event(receipt, "Repayment")["amount"])
 
 
 @contextmanager

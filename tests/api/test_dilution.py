@@ -37,6 +37,9 @@ def test_a_credit_note_reaches_the_holders_and_the_obligor_owes_less(api: Api) -
     assert credit["exposure"] == str(260 * UNIT)
     (record,) = api.ok("GET", "/v1/audit?action=receivable.credit_note", "platform")["items"]
     assert record["reason"] == "two boxes returned" and record["tx_hash"] == note["tx_hash"]
+    steps = api.ok("GET", f"/v1/receivables/{ids[0]}/lineage", "tier2")["steps"]
+    (step,) = [s for s in steps if s["kind"] == "credit_note"]
+    assert (step["credit"], step["originator"]) == (str(40 * UNIT), api.addresses["tier1"])
 
     too_much = api.call(
         "POST", f"/v1/receivables/{ids[0]}/credit-notes", "platform", {**body, "credit": str(61 * UNIT)}
@@ -123,6 +126,11 @@ def test_a_dispute_stops_default_and_penalty_then_moves_the_clocks(api: Api) -> 
     assert closed_again.status_code == 409 and closed_again.json()["title"] == "Dispute closed"
     actions = {r["action"] for r in api.ok("GET", "/v1/audit", "platform")["items"]}
     assert {"dispute.open", "dispute.resolve"} <= actions
+    (listed,) = [i for i in api.ok("GET", "/v1/overdue", "platform")["items"] if i["receivable_id"] == ids[0]]
+    assert listed["days_past_due"] == 5  # 100 days on the calendar, 95 of them under dispute
+    steps = api.ok("GET", f"/v1/receivables/{ids[0]}/lineage", "platform")["steps"]
+    opened_step, closed_step = [s for s in steps if s["kind"].startswith("dispute")]
+    assert (opened_step["reason"], closed_step["days"], closed_step["upheld"]) == ("GOODS_NOT_RECEIVED", 95, False)
 
 
 def test_an_upheld_dispute_ends_with_a_credit_note(api: Api) -> None:

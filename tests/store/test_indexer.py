@@ -45,7 +45,7 @@ def test_lifecycle_is_indexed_and_reconciles_clean(db_url: str) -> None:
     indexer.run_until_synced()
     assert reconcile(world.gw, sessions) == []
     assert count(sessions, ChainEvent) == chain_logs(world)
-    assert count(sessions, RepaymentRow) == 5  # the demo story: 300, 100, the rest, installment 2, recovery
+    assert count(sessions, RepaymentRow) == 6  # the demo: 300, 100, the rest, installments 2 and 4, recovery
     # A second indexer on the same database (a restart) finds nothing new and writes nothing twice.
     again, _ = _indexer(world, db_url)
     assert again.run_until_synced() == 0

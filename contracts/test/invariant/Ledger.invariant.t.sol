@@ -116,7 +116,9 @@ contract LedgerInvariantTest is Test {
             vm.assertEq(
                 handler.ledger().exposureOf(obligor), handler.principalOut(obligor), "exposure = unpaid principal"
             );
-            vm.assertEq(handler.ledger().exposureOf(obligor), unpaid[i], "exposure = the sum of its ids unpaid principal");
+            vm.assertEq(
+                handler.ledger().exposureOf(obligor), unpaid[i], "exposure = the sum of its ids unpaid principal"
+            );
         }
         vm.assertTrue(!handler.limitBreachedAtOrigination(), "origination within the limit");
         vm.assertTrue(!handler.documentReused(), "one document, one purchase");

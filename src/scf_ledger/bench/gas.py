@@ -82,7 +82,8 @@ def measure_gas(w3: Web3, holders: int = 1_000, progress: Callable[[str], None] 
     gas["gas.claim"] = world.gw.ledger.transact(s1, "claim", ids[0], s1.address)["gasUsed"]
 
     # Claim with 1 holder versus `holders` holders: same storage history, measured alike.
-    alone, crowded = ids[2], ids[3]
+    # First installments of purchases of their own: repaid within their period, as the measured claim's was.
+    alone, crowded = world.buy(12_000 * UNIT + 12, 12)[0], world.buy(12_000 * UNIT + 12, 12)[0]
     progress(f"spreading id {crowded} over {holders} holders")
     _crowd(world, crowded, holders, progress)
     for token_id in (alone, crowded):

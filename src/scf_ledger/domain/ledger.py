@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Status
 from scf_ledger.domain.money import share_of
 
@@ -22,6 +23,7 @@ class InstallmentState(Protocol):
     penalty_paid: int
     defaulted: bool
     disputed_since: int | None
+    dispute_days: int
     due_date: int
 
 
@@ -61,6 +63,15 @@ def status_at(r: InstallmentState, timestamp: int) -> Status:
     if r.disputed_since is not None:
         return Status.DISPUTED
     return Status.OVERDUE if timestamp > r.due_date else Status.ACTIVE
+
+
+def days_past_due(r: InstallmentState, now: int) -> int:
+    """Whole days since the due date (0 before it), on the clock disputes moved (DESIGN §14): the days of closed
+    disputes, and those of an open one so far, do not count."""
+    due = r.due_date + r.dispute_days * SECONDS_PER_DAY
+    if r.disputed_since is not None:
+        now = min(now, max(r.disputed_since, due))
+    return max((now - due) // SECONDS_PER_DAY, 0)
 
 
 def claimable(h: HolderCheckpoint, r: InstallmentState) -> int:

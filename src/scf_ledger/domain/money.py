@@ -82,6 +82,34 @@ def due_date(confirmed_at: int, index: int) -> int:
     return _midnight(add_months(start_day(confirmed_at), index + 1))
 
 
+def period_start(confirmed_at: int, index: int) -> int:
+    """When installment `index`'s period starts (00:00 UTC): a calendar month before its due date, clamped like
+    due dates; the purchase day for the first. Before it the fee is not owed (DESIGN §11)."""
+    return _midnight(add_months(start_day(confirmed_at), index))
+
+
+def dispute_days(opened_at: int, late_from: int, closed_at: int) -> int:
+    """Whole days, rounded up, of a dispute that overlap [due + grace, close]: the penalty, default and aging
+    clocks move by them (DESIGN §14)."""
+    start = max(opened_at, late_from)
+    return 0 if closed_at <= start else -(-(closed_at - start) // SECONDS_PER_DAY)
+
+
+def refund_credits(unpaid: list[tuple[int, int]], amount: int) -> list[tuple[int, int]]:
+    """A refund's credit note on each installment, given each one's (unpaid principal, unpaid fee) in due order:
+    the latest first, each credited in full has its fee waived (DESIGN §14). Refuses more than is unpaid."""
+    if amount > sum(principal for principal, _ in unpaid):
+        raise InvalidAmount("amount", amount, "above the purchase's unpaid principal")
+    credits, rest = [(0, 0)] * len(unpaid), amount
+    for i in reversed(range(len(unpaid))):
+        principal, fee = unpaid[i]
+        credit = min(rest, principal)
+        if credit:
+            credits[i] = (credit, fee if credit == principal else 0)
+        rest -= credit
+    return credits
+
+
 def fee_per_installment(
     principal: int, installments: int, fee_bps: int, confirmed_at: int, interest_free_days: int = 30
 ) -> int:

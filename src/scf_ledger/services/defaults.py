@@ -135,7 +135,7 @@ def overdue(rt: Runtime) -> OverduePage:
             receivable_id=r.token_id,
             obligor=r.obligor,
             due_date=r.due_date,
-            days_past_due=(now - r.due_date) // SECONDS_PER_DAY,
+            days_past_due=ledger.days_past_due(r, now),
             unpaid=ledger.owed(r),
             penalty_owed=rt.gw.ledger.receivable(r.token_id).penalty_owed,
             defaultable=r.due_date + default_days * SECONDS_PER_DAY <= now,

@@ -60,6 +60,7 @@ class SummaryRow(NamedTuple):
     penalty_paid: int
     defaulted: bool
     disputed_since: int | None
+    dispute_days: int
 
 
 SUMMARY_COLUMNS = tuple(getattr(ReceivableRow, name) for name in SummaryRow._fields)

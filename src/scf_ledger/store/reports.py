@@ -12,12 +12,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from scf_ledger.domain import ledger
-from scf_ledger.domain.constants import BPS, SECONDS_PER_DAY, ZERO_ADDRESS
+from scf_ledger.domain.constants import BPS, ZERO_ADDRESS
 from scf_ledger.domain.enums import Role, Status
 from scf_ledger.domain.money import paid_per_unit_scaled, price_for_units, value_of_units
 from scf_ledger.domain.types import Amount, TokenId, Uint
 from scf_ledger.store.access import receivables_seen_by
 from scf_ledger.store.models import (
+    ChainEvent,
     ClaimRow,
     CreditOrderRow,
     DefaultRow,
@@ -88,7 +89,19 @@ class DecisionSummary:
 class LineageStep:
     """One event of a receivable's life; the fields of its kind are set, the rest are None (and left out)."""
 
-    kind: Literal["origination", "mint", "transfer", "financing", "repayment", "claim", "default"]
+    kind: Literal[
+        "origination",
+        "mint",
+        "transfer",
+        "financing",
+        "repayment",
+        "claim",
+        "default",
+        "credit_note",
+        "fee_waiver",
+        "dispute_opened",
+        "dispute_closed",
+    ]
     tx_hash: str
     block: int
     obligor: str | None = None
@@ -109,6 +122,43 @@ class LineageStep:
     to_penalty: Amount | None = None
     to_fee: Amount | None = None
     to_principal: Amount | None = None
+    credit: Amount | None = None  # a credit note's principal, paid in by the originator
+    fee_waived: Amount | None = None
+    reason: str | None = None  # a dispute's reason code
+    upheld: bool | None = None
+    days: int | None = None  # whole days a closed dispute moved the clocks by
+
+
+# The ledger's corrections, read from the events as they came (rare: no table of their own).
+CORRECTIONS = ("CreditNote", "FeeWaivedForEarlyRepayment", "DisputeOpened", "DisputeClosed")
+
+
+def _correction(ev: ChainEvent) -> LineageStep:
+    a = ev.args
+    common = {"tx_hash": ev.tx_hash, "block": ev.block_number}
+    if ev.name == "CreditNote":
+        return LineageStep(
+            "credit_note",
+            originator=str(a["originator"]),
+            credit=int(a["credit"]),
+            fee_waived=int(a["feeWaived"]),
+            **common,
+        )
+    if ev.name == "FeeWaivedForEarlyRepayment":
+        return LineageStep("fee_waiver", fee_waived=int(a["fee"]), **common)
+    if ev.name == "DisputeOpened":
+        reason = bytes.fromhex(str(a["reason"])[2:]).rstrip(b"\0").decode("ascii", "replace")
+        return LineageStep("dispute_opened", reason=reason, **common)
+    return LineageStep("dispute_closed", upheld=bool(a["upheld"]), days=int(a["days_"]), **common)
+
+
+def _corrections(session: Session, token_id: int) -> list[tuple[tuple[int, int, int], LineageStep]]:
+    query = select(ChainEvent).where(ChainEvent.contract == "ReceivableLedger", ChainEvent.name.in_(CORRECTIONS))
+    return [
+        ((ev.block_number, ev.log_index, 0), _correction(ev))
+        for ev in session.scalars(query)
+        if int(str(ev.args["id"])) == token_id
+    ]
 
 
 def positions(session: Session, address: str, role: Role, now: int, rate_bps: int) -> list[Position]:
@@ -126,10 +176,6 @@ def positions(session: Session, address: str, role: Role, now: int, rate_bps: in
     return [_held(r, h.units, now, rate_bps) for r, h in session.execute(query).tuples()]
 
 
-def _days_past_due(due: int, now: int) -> int:
-    return max((now - due) // SECONDS_PER_DAY, 0)
-
-
 def _owed(r: ReceivableRow, now: int) -> Position:
     owed = ledger.owed(r)
     return _position(r, now, r.face, owed, owed)
@@ -143,7 +189,7 @@ def _held(r: ReceivableRow, units: int, now: int, rate_bps: int) -> Position:
 
 def _position(r: ReceivableRow, now: int, units: int, outstanding: int, value_today: int) -> Position:
     status = ledger.status_at(r, now).label
-    days = _days_past_due(r.due_date, now)
+    days = ledger.days_past_due(r, now)
     return Position(
         r.token_id, r.purchase_id, r.installment, r.obligor, r.due_date, status, units, outstanding, value_today, days
     )
@@ -182,7 +228,8 @@ def cashflow(items: list[Position], now: int) -> list[CashflowMonth]:
 
 def lineage(session: Session, token_id: int) -> list[LineageStep]:
     """Every event of one receivable in chain order: origination, transfers and splits, financing,
-    repayments, default and claims, each with its transaction hash and block."""
+    repayments, credit notes, fee waivers, disputes, default and claims, each with its transaction hash and
+    block."""
     receivable = session.get(ReceivableRow, token_id)
     if receivable is None:
         return []
@@ -217,6 +264,7 @@ def lineage(session: Session, token_id: int) -> list[LineageStep]:
         add(c, LineageStep("claim", c.tx_hash, c.block_number, holder=c.holder, receiver=c.receiver, amount=c.amount))
     for d in session.scalars(select(DefaultRow).where(DefaultRow.token_id == token_id)):
         add(d, LineageStep("default", d.tx_hash, d.block_number))
+    steps += _corrections(session, token_id)
     return [step for _, step in sorted(steps, key=lambda s: s[0])]
 
 
