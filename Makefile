@@ -24,7 +24,7 @@ compile: install
 test: compile test-python test-anvil test-forge
 
 test-python: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The chain-facing tests again, on a real node (anvil from the npm lock) the suite starts and stops itself.
 test-anvil: install
