@@ -227,7 +227,19 @@ async def desk_default(receivable_id: str, request: Request, rt: RuntimeDep) -> 
     return await _desk_write(request, rt, f"/v1/receivables/{receivable_id}/default", {"reason": reason}, "default")
 
 
-MONEY_FIELDS = {"face", "fee", "units", "price", "value", "amount", "to_penalty", "to_fee", "to_principal"}
+MONEY_FIELDS = {
+    "face",
+    "fee",
+    "units",
+    "price",
+    "value",
+    "amount",
+    "to_penalty",
+    "to_fee",
+    "to_principal",
+    "credit",
+    "fee_waived",
+}
 SHOWN_ELSEWHERE = {"kind", "block", "tx_hash"}
 
 
