@@ -8,7 +8,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from scf_ledger.domain.constants import MAX_UINT256
-from scf_ledger.services import audit, orders
+from scf_ledger.services import audit, orders, receivables
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
@@ -22,23 +22,15 @@ from scf_ledger.services.models import (
     ResolutionCreate,
     VoidCreate,
 )
-from scf_ledger.store.models import CreditOrderRow, DisputeRow, ReceivableRow
+from scf_ledger.store.models import CreditOrderRow, DisputeRow
 
 if TYPE_CHECKING:
     from scf_ledger.services.runtime import Party, Runtime
 
 
-def _receivable(rt: Runtime, token_id: int) -> ReceivableRow:
-    with rt.sessions() as session:
-        r = session.get(ReceivableRow, token_id)
-    if r is None:
-        raise NotFound("receivable", token_id)
-    return r
-
-
 def credit_note(rt: Runtime, platform: Party, token_id: int, body: CreditNoteCreate) -> CreditNoteOut:
     """Credits principal (the originator pays it in) and waives fee on one installment."""
-    _receivable(rt, token_id)
+    receivables.visible(rt, platform, token_id)
     if body.credit == 0 and body.fee_waiver == 0:
         raise Invalid("Nothing to credit", "give a credit, a fee waiver, or both")
     tx = rt.gw.ledger.credit_note(rt.platform, token_id, body.credit, body.fee_waiver)
@@ -98,7 +90,6 @@ def void(rt: Runtime, gateway: Party, order_id: str, body: VoidCreate) -> OrderO
         row = session.get(CreditOrderRow, order_id)
         assert row is not None
         row.status = "void"
-        order = row
     audit.record(rt, gateway.address, "order.void", order_id, reason=body.reason)
     return orders.get(rt, gateway, order_id)
 
@@ -110,7 +101,7 @@ def dispute_out(row: DisputeRow) -> DisputeOut:
 
 def open_dispute(rt: Runtime, platform: Party, token_id: int, body: DisputeCreate) -> DisputeOut:
     """Opens a dispute on an Active or Overdue installment: no financing, default or penalty until it ends."""
-    _receivable(rt, token_id)
+    receivables.visible(rt, platform, token_id)
     dispute_id, at = step("dispute", lambda: ("dsp_" + secrets.token_hex(8), rt.chain.now()))
     reason = body.reason_code.encode().ljust(32, b"\0")
     tx = rt.gw.ledger.open_dispute(rt.platform, token_id, reason)
