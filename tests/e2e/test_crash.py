@@ -39,7 +39,6 @@ from tests.utils.writes import WRITES, count
 
 SEND = "eth_sendRawTransaction"
 FULL = os.environ.get("SCF_FAULTS") == "full"
-SENDS = {"registration": 4, "repayment": 2}
 
 
 class Server:
@@ -53,7 +52,11 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "scf_ledger.cli.main", "serve", *self.args]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The default job off: the default route's case moves the clock past every installment's default date.
+        env = {**os.environ, "SCF_AUTO_DEFAULT": "false"}
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_healthy(self.base)
 
     def kill(self) -> None:
@@ -109,8 +112,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def _points() -> list[tuple[str, int, str]]:
     """(route, how many sends before the one killed at, "recorded" or "mined")."""
     if not FULL:
-        return [(write, SENDS.get(write, 1) - 1, "mined") for write in WRITES]
-    return [(w, k, point) for w in WRITES for k in range(SENDS.get(w, 1)) for point in ("recorded", "mined")]
+        return [(write, WRITES[write].sends - 1, "mined") for write in WRITES]
+    return [(w, k, point) for w in WRITES for k in range(WRITES[w].sends) for point in ("recorded", "mined")]
 
 
 @pytest.mark.parametrize(("write", "earlier", "point"), _points())

@@ -26,7 +26,6 @@ from tests.utils.writes import WRITES, count
 
 SEND = "eth_sendRawTransaction"
 FULL = os.environ.get("SCF_FAULTS") == "full"
-SENDS = {"registration": 4, "repayment": 2}  # routes with more than one transaction, and how many
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def _cases() -> list[tuple[str, str, int]]:
     cases = []
     for write in WRITES:
         for fault in FAULTS:
-            sends = range(SENDS.get(write, 1)) if FULL else range(1)
+            sends = range(WRITES[write].sends) if FULL else range(1)
             cases += [(write, fault, earlier) for earlier in sends]
     return cases
 
