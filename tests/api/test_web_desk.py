@@ -149,3 +149,47 @@ def test_the_desk_is_the_platforms(api: Api) -> None:
     assert api.client.get("/desk").status_code == 403
     assert api.client.post("/desk/receivables/1/default", data={"reason": "x"}).status_code == 403
     assert api.client.get("/desk/audit.csv").status_code == 403
+
+
+def test_the_desk_opens_a_dispute_lists_it_and_closes_it_upheld_with_a_credit_note(api: Api) -> None:
+    ids = api.ok("POST", f"/v1/orders/{order(api, principal=300 * UNIT)['id']}/confirm", "gate")["token_ids"]
+    api.ok("POST", "/v1/cash", "platform", {"to": api.addresses["tier1"], "amount": str(100 * UNIT)})
+    _log_in(api, "platform")
+    desk = api.client.get("/desk")
+    assert "No dispute is open." in desk.text
+    csrf = _csrf(desk)
+    opening = {
+        "csrf": csrf,
+        "form_key": "open-1",
+        "receivable_id": ids[1],
+        "reason_code": "DAMAGED",
+        "notice_from": "obligor",
+    }
+    opened = api.client.post("/desk/disputes", data=opening)
+    assert opened.status_code == 200 and "The dispute is open" in opened.text
+    (dispute,) = api.ok("GET", "/v1/disputes?status=open", "platform")["items"]
+    assert (dispute["receivable_id"], dispute["reason_code"]) == (ids[1], "DAMAGED")
+    assert f'data-dispute="{dispute["id"]}"' in opened.text
+    assert api.call("GET", "/v1/disputes", "gate").status_code == 403
+
+    path = f"/desk/disputes/{dispute['id']}/resolution"
+    closing = {"csrf": csrf, "form_key": "close-1", "outcome": "upheld", "credit": "20", "reason": "photos checked"}
+    too_much = api.client.post(path, data={**closing, "credit": "1000"})
+    assert too_much.status_code == 422 and "CreditAboveUnpaidPrincipal" in too_much.text
+    closed = api.client.post(path, data={**closing, "form_key": "close-2"})
+    assert (
+        closed.status_code == 200 and "The dispute is closed." in closed.text and "No dispute is open." in closed.text
+    )
+    assert api.ok("GET", f"/v1/disputes/{dispute['id']}", "platform")["credit"] == str(20 * UNIT)
+    assert api.ok("GET", f"/v1/receivables/{ids[1]}", "platform")["status"] == "active"
+
+    note = {"csrf": csrf, "form_key": "note-1", "receivable_id": ids[0], "credit": "12.5", "reason": "price cut"}
+    noted = api.client.post("/desk/credit-notes", data=note)
+    assert noted.status_code == 200 and "The credit note is made" in noted.text
+    (record,) = api.ok("GET", "/v1/audit?action=receivable.credit_note", "platform")["items"]
+    assert (record["subject"], record["detail"]["credit"], record["reason"]) == (ids[0], str(12_500_000), "price cut")
+    bad_id = api.client.post("/desk/credit-notes", data={**note, "form_key": "note-2", "receivable_id": "../orders"})
+    assert bad_id.status_code == 422 and "not a receivable id" in bad_id.text
+    bad_amount = api.client.post("/desk/credit-notes", data={**note, "form_key": "note-3", "fee_waiver": "1,5"})
+    assert bad_amount.status_code == 422 and "Fee waiver" in bad_amount.text
+    assert len(api.ok("GET", "/v1/audit?action=receivable.credit_note", "platform")["items"]) == 1

@@ -250,10 +250,14 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
 
 def parse_units(text: str, decimals: int = TOKEN_DECIMALS) -> int:
     """A decimal amount typed by a person ("240", "1,234.5") as base units, exactly; more decimals than the
-    token has, a sign or anything but digits is refused (InvalidAmount)."""
-    whole, _, frac = text.strip().replace(",", "").partition(".")
+    token has, a sign or anything but digits is refused (InvalidAmount). A comma only groups thousands: "1,5"
+    (a decimal comma elsewhere) is refused rather than read as 15."""
+    grouped, _, frac = text.strip().partition(".")
+    groups = grouped.split(",")
+    whole = "".join(groups)
     digits = set("0123456789")
-    if not (whole or frac) or not set(whole + frac) <= digits or len(frac) > decimals:
+    well_grouped = len(groups) == 1 or (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]))
+    if not (whole or frac) or not set(whole + frac) <= digits or len(frac) > decimals or not well_grouped:
         raise InvalidAmount("amount", text, f"not a decimal number with at most {decimals} decimals")
     return int(whole or "0") * 10**decimals + int(frac.ljust(decimals, "0"))
 

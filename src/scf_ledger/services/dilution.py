@@ -7,6 +7,8 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from scf_ledger.domain.constants import MAX_UINT256
 from scf_ledger.services import audit, orders, receivables
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
@@ -16,6 +18,8 @@ from scf_ledger.services.models import (
     CreditNoteOut,
     DisputeCreate,
     DisputeOut,
+    DisputesPage,
+    DisputeStatus,
     OrderOut,
     RefundCreate,
     RefundOut,
@@ -140,6 +144,16 @@ def get_dispute(rt: Runtime, dispute_id: str) -> DisputeOut:
     if row is None:
         raise NotFound("dispute", dispute_id)
     return dispute_out(row)
+
+
+def disputes(rt: Runtime, status: DisputeStatus | None = None) -> DisputesPage:
+    """Disputes, oldest first (the desk's queue: the open ones), of one status or all."""
+    query = select(DisputeRow).order_by(DisputeRow.opened_at, DisputeRow.id)
+    if status is not None:
+        query = query.where(DisputeRow.status == status)
+    with rt.sessions() as session:
+        rows = session.scalars(query).all()
+    return DisputesPage(items=[dispute_out(r) for r in rows])
 
 
 def resolve(rt: Runtime, platform: Party, dispute_id: str, body: ResolutionCreate) -> DisputeOut:

@@ -477,19 +477,26 @@ class ResolutionCreate(Strict):
         return self
 
 
+DisputeStatus = Literal["open", "rejected", "upheld"]
+
+
 class DisputeOut(BaseModel):
     id: str
     receivable_id: TokenId
     reason_code: str
     notice_from: str
     detail: str
-    status: str  # open, rejected, upheld
+    status: DisputeStatus
     opened_at: int
     closed_at: int | None
     days: int  # whole days it moved the penalty and default clocks by
     credit: Amount
     fee_waiver: Amount
     resolution_reason: str
+
+
+class DisputesPage(BaseModel):
+    items: list[DisputeOut]
 
 
 class VoidCreate(Strict):

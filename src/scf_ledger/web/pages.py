@@ -1,5 +1,6 @@
 """Pages: log in with an API key (the browser keeps only a server-side session's id), the portfolio, a
-receivable's lineage, and the operator's desk (the review queue, overdue installments, the audit log), whose
+receivable's lineage, and the operator's desk (the review queue, overdue installments, open disputes, credit
+notes, the audit log), whose
 forms carry the session's CSRF token and make their writes through the API's own routes (`write_as`)."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scf_ledger.api.tabular import tabular
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.errors import InvalidAmount
 from scf_ledger.domain.money import format_units, parse_units
-from scf_ledger.services import audit, defaults, orders, parties, receivables, reports, sessions
+from scf_ledger.services import audit, defaults, dilution, orders, parties, receivables, reports, sessions
 from scf_ledger.services.errors import NotFound
 from scf_ledger.services.models import AuditFilters
 from scf_ledger.services.runtime import Runtime
@@ -29,7 +30,13 @@ from scf_ledger.web.charts import Bar, bar_chart
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "scf_session"
-DESK_NOTICES = {"review": "The review is recorded.", "default": "The installment is marked defaulted."}
+DESK_NOTICES = {
+    "review": "The review is recorded.",
+    "default": "The installment is marked defaulted.",
+    "credit_note": "The credit note is made: the originator paid it in for the holders.",
+    "dispute": "The dispute is open: no penalty, default or financing of the installment meanwhile.",
+    "resolution": "The dispute is closed.",
+}
 templates = Environment(loader=PackageLoader("scf_ledger.web"), autoescape=select_autoescape(["html"]))
 templates.filters["units"] = lambda v: format_units(int(v))
 templates.filters["day"] = lambda ts: datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%d")
@@ -158,6 +165,7 @@ def _desk(rt: Runtime, web: WebSession, status: int = 200, notice: str = "", err
         names=parties.names(rt),
         reviews=orders.reviews(rt).model_dump(mode="json")["items"],
         overdue=defaults.overdue(rt).model_dump(mode="json"),
+        disputes=dilution.disputes(rt, "open").model_dump(mode="json")["items"],
         audit=audit.page(rt, AuditFilters(limit=50)).model_dump(mode="json")["items"],
         form_key=lambda: secrets.token_urlsafe(16),  # one Idempotency-Key per form: a double submit runs once
         notice=notice,
@@ -186,15 +194,18 @@ def desk_audit_csv(request: Request, rt: RuntimeDep) -> Response:
     return web if isinstance(web, Response) else tabular(audit.page(rt, AuditFilters(limit=500)), "csv", None, "audit")
 
 
-async def _desk_write(request: Request, rt: Runtime, path: str, body: dict[str, Any], done: str) -> Response:
+async def _desk_write(request: Request, rt: Runtime, path: str, body: dict[str, Any] | str, done: str) -> Response:
     """A desk form's write through the API for the session's party: back to the desk with the outcome; a
-    refusal shows the API's problem (title, detail, the contract error) with its status."""
+    refusal shows the API's problem (title, detail, the contract error) with its status. A `body` that is a
+    string is the form's own mistake, shown without a write."""
     web = _platform(request, rt)
     if isinstance(web, Response):
         return web
     form = await _form(request)
     if not _same_origin(request) or not web.accepts(form.get("csrf")):
         return _refused_form()
+    if isinstance(body, str):
+        return _desk(rt, web, 422, error=body)
     status, answer = await write_as(
         request.app, web.party, "POST", path, body, form.get("form_key") or secrets.token_urlsafe(16)
     )
@@ -206,18 +217,29 @@ async def _desk_write(request: Request, rt: Runtime, path: str, body: dict[str, 
     return RedirectResponse(f"/desk?done={done}", status_code=303)
 
 
+def _with_amounts(form: dict[str, str], body: dict[str, Any], *names: str) -> dict[str, Any] | str:
+    """`body` with the form's sUSD fields `names` in base units (a blank one left out), or the mistake to show."""
+    for name in names:
+        if form.get(name):
+            try:
+                body[name] = str(parse_units(form[name]))
+            except InvalidAmount:
+                return f"{name.replace('_', ' ').capitalize()} {form[name]!r}: not an amount of sUSD (6 decimals)."
+    return body
+
+
+def _receivable_path(raw: str, action: str) -> str | None:
+    """The API path of `action` on the receivable a form names, if it names one."""
+    try:
+        return f"/v1/receivables/{parse_token_id(raw)}/{action}"
+    except ValueError:
+        return None
+
+
 @router.post("/desk/orders/{order_id}/review")
 async def desk_review(order_id: str, request: Request, rt: RuntimeDep) -> Response:
     form = await _form(request)
-    body: dict[str, Any] = {"decision": form.get("decision", ""), "reason": form.get("reason", "")}
-    if form.get("principal"):
-        try:
-            body["principal"] = str(parse_units(form["principal"]))
-        except InvalidAmount:
-            web = _platform(request, rt)
-            if isinstance(web, Response):
-                return web
-            return _desk(rt, web, 422, error=f"Principal {form['principal']!r}: not an amount of sUSD (6 decimals).")
+    body = _with_amounts(form, {"decision": form.get("decision", ""), "reason": form.get("reason", "")}, "principal")
     return await _desk_write(request, rt, f"/v1/orders/{order_id}/review", body, "review")
 
 
@@ -225,6 +247,36 @@ async def desk_review(order_id: str, request: Request, rt: RuntimeDep) -> Respon
 async def desk_default(receivable_id: str, request: Request, rt: RuntimeDep) -> Response:
     reason = (await _form(request)).get("reason", "")
     return await _desk_write(request, rt, f"/v1/receivables/{receivable_id}/default", {"reason": reason}, "default")
+
+
+@router.post("/desk/credit-notes")
+async def desk_credit_note(request: Request, rt: RuntimeDep) -> Response:
+    form = await _form(request)
+    path = _receivable_path(form.get("receivable_id", ""), "credit-notes")
+    body = _with_amounts(form, {"reason": form.get("reason", "")}, "credit", "fee_waiver")
+    if path is None:
+        body = f"Receivable {form.get('receivable_id', '')!r}: not a receivable id."
+    return await _desk_write(request, rt, path or "", body, "credit_note")
+
+
+@router.post("/desk/disputes")
+async def desk_open_dispute(request: Request, rt: RuntimeDep) -> Response:
+    form = await _form(request)
+    path = _receivable_path(form.get("receivable_id", ""), "disputes")
+    fields = ("reason_code", "notice_from", "detail")
+    body: dict[str, Any] | str = {name: form.get(name, "") for name in fields}
+    if path is None:
+        body = f"Receivable {form.get('receivable_id', '')!r}: not a receivable id."
+    return await _desk_write(request, rt, path or "", body, "dispute")
+
+
+@router.post("/desk/disputes/{dispute_id}/resolution")
+async def desk_resolve_dispute(dispute_id: str, request: Request, rt: RuntimeDep) -> Response:
+    form = await _form(request)
+    body = _with_amounts(
+        form, {"outcome": form.get("outcome", ""), "reason": form.get("reason", "")}, "credit", "fee_waiver"
+    )
+    return await _desk_write(request, rt, f"/v1/disputes/{dispute_id}/resolution", body, "resolution")
 
 
 MONEY_FIELDS = {

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scf_ledger.domain import money
+from scf_ledger.domain.constants import UNIT
 from scf_ledger.domain.errors import DomainError, InvalidAmount, InvalidDate, InvalidPlan
 from scf_ledger.sandbox import utc
 from tests.utils.strategies import price_inputs
@@ -232,3 +233,28 @@ def test_a_split_sale_never_pays_more_than_one_fill(units: int, parts: int, paid
     whole = money.price_for_units(units, paid, rate, left, 0)
     sizes = [units // parts] * (parts - 1) + [units - units // parts * (parts - 1)]
     assert sum(money.price_for_units(size, paid, rate, left, 0) for size in sizes if size) <= whole
+
+
+@pytest.mark.parametrize(
+    ("typed", "units"),
+    [
+        ("240", 240 * UNIT),
+        ("1,234.5", 1_234_500_000),
+        ("0.000001", 1),
+        (".5", 500_000),
+        ("12,345,678", 12_345_678 * UNIT),
+    ],
+)
+def test_an_amount_a_person_types_is_read_exactly(typed: str, units: int) -> None:
+    assert money.parse_units(typed) == units
+
+
+@pytest.mark.parametrize("typed", ["1,5", "12abc", "-3", "1.0000001", "", ".", "1,23", "1234,567", ",100", "1e3"])
+def test_an_amount_that_could_be_misread_is_refused(typed: str) -> None:
+    with pytest.raises(InvalidAmount):  # "1,5" is 1.5 with a decimal comma: never 15
+        money.parse_units(typed)
+
+
+@given(st.integers(min_value=0, max_value=10**30))
+def test_a_displayed_amount_reads_back_to_itself(units: int) -> None:
+    assert money.parse_units(money.format_units(units)) == units

@@ -15,6 +15,8 @@ from scf_ledger.services.models import (
     CreditNoteOut,
     DisputeCreate,
     DisputeOut,
+    DisputesPage,
+    DisputeStatus,
     OrderOut,
     RefundCreate,
     RefundOut,
@@ -54,6 +56,12 @@ def open_dispute(
 ) -> DisputeOut:
     """Opens a dispute: while open, no financing, no default and no penalty."""
     return dilution.open_dispute(rt, platform, receivable_id, body)
+
+
+@router.get("/disputes", response_model=DisputesPage)
+def list_disputes(rt: RuntimeDep, platform: PlatformDep, status: DisputeStatus | None = None) -> DisputesPage:
+    """Disputes oldest first; `status=open` is the queue to resolve."""
+    return dilution.disputes(rt, status)
 
 
 @router.get("/disputes/{dispute_id}", response_model=DisputeOut)
