@@ -157,4 +157,4 @@ def test_a_later_installment_repaid_in_full_before_its_period_owes_no_fee(api: A
     paid = api.ok("POST", "/v1/repayments", "gate", {"receivable_id": ids[2], "full": True})
     (allocation,) = paid["allocations"]
     assert (allocation["to_fee"], allocation["to_principal"], allocation["status"]) == ("0", str(100 * UNIT), "repaid")
-    assert paid["amount"] == str(100 * UNIT)  # the 3 sUSD fee waived
+    assert (paid["amount"], allocation["fee_waived"]) == (str(100 * UNIT), str(3 * UNIT))  # its 3 sUSD fee waived

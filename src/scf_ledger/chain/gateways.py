@@ -73,6 +73,7 @@ class Repayment:
     to_principal: int
     repaid_in_full: bool
     tx: TxResult
+    fee_waived: int = 0  # an installment repaid in full before its period started owes no fee
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,9 @@ class LedgerGateway(Gateway):
         receipt = self.transact(payer, "repay", token_id, max_amount)
         e = self.event(receipt, "Repayment")
         full = bool(self.events(receipt, "ReceivableRepaid"))
-        return Repayment(e["amount"], e["toPenalty"], e["toFee"], e["toPrincipal"], full, TxResult.of(receipt))
+        waived = sum(w["fee"] for w in self.events(receipt, "FeeWaivedForEarlyRepayment"))
+        tx = TxResult.of(receipt)
+        return Repayment(e["amount"], e["toPenalty"], e["toFee"], e["toPrincipal"], full, tx, waived)
 
     def accrue_penalty(self, caller: LocalAccount, token_id: int) -> TxResult:
         return TxResult.of(self.transact(caller, "accruePenalty", token_id))

@@ -321,6 +321,7 @@ class AllocationOut(BaseModel):
     to_penalty: Amount
     to_fee: Amount
     to_principal: Amount
+    fee_waived: Amount  # repaid in full before its period started: its fee is not owed
     tx_hash: str
     status: str
 

@@ -67,6 +67,7 @@ def repay(rt: Runtime, gateway: Party, body: RepaymentCreate) -> RepaymentOut:
                 to_penalty=paid.to_penalty,
                 to_fee=paid.to_fee,
                 to_principal=paid.to_principal,
+                fee_waived=paid.fee_waived,
                 tx_hash=paid.tx.tx_hash,
                 status=rt.gw.ledger.status(token_id).label,
             )
