@@ -150,16 +150,10 @@ abstract contract LedgerBase is ERC1155Pausable, AccessControl, EIP712, Reentran
         view
         returns (uint256 feeLeft, uint256 principalLeft)
     {
-        uint256 fee = p.feePerInstallment;
-        uint256 settledApart = 0;
-        if (p.adjusted) {
-            Adjustment memory adj = _adjustments[id];
-            fee -= adj.feeWaived;
-            settledApart = uint256(adj.credited) + adj.paidEarly;
-        }
-        uint256 feePaid = paid < fee ? paid : fee;
-        feeLeft = fee - feePaid;
-        principalLeft = face - settledApart - (paid - feePaid);
+        if (!p.adjusted) return ReceivableMath.unpaid(face, p.feePerInstallment, paid, 0, 0);
+        Adjustment memory adj = _adjustments[id];
+        return
+            ReceivableMath.unpaid(face, p.feePerInstallment, paid, adj.feeWaived, uint256(adj.credited) + adj.paidEarly);
     }
 
     /// @dev Repaid: fee and principal settled, and no penalty owed (penalty is brought up to date whenever what is

@@ -77,6 +77,22 @@ library ReceivableMath {
         a.toPrincipal = rest - a.toFee;
     }
 
+    /// @notice What is left of an installment's fee and principal: `paid` (fee first, then principal, within its
+    /// period) counts against the fee net of `feeWaived`, and principal settled apart from it (`settledApart`:
+    /// credited by credit notes, repaid before the period) against the face.
+    /// @dev Invariant (proved by halmos for repayments, credit notes and early repayments: a change of what is
+    /// left is what the operation settles): feeWaived <= fee and paid + settledApart <= fee - feeWaived + face.
+    function unpaid(uint256 face, uint256 fee, uint256 paid, uint256 feeWaived, uint256 settledApart)
+        internal
+        pure
+        returns (uint256 feeLeft, uint256 principalLeft)
+    {
+        fee -= feeWaived;
+        uint256 feePaid = paid < fee ? paid : fee;
+        feeLeft = fee - feePaid;
+        principalLeft = face - settledApart - (paid - feePaid);
+    }
+
     /* PENALTY */
 
     /// @notice Penalty for `elapsedDays` whole days on `outstanding` at `bpsPerDay`, with the remainder (in

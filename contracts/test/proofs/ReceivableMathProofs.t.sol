@@ -67,4 +67,97 @@ contract ReceivableMathProofs {
         }
         assert(sum == principal);
     }
+
+    /* DILUTION: what is left of an installment moves by exactly what each operation settles (DESIGN §11, §14) */
+
+    struct Installment {
+        uint256 face;
+        uint256 fee;
+        uint256 paid; // within the period: fee first, then principal
+        uint256 feeWaived;
+        uint256 settledApart; // principal credited or repaid before the period
+    }
+
+    /// The states an installment can be in: the fee waived within the fee, what was paid and settled apart
+    /// within what is owed (the invariant stated at `ReceivableMath.unpaid`).
+    function _reachable(Installment memory i) internal pure returns (bool) {
+        return i.feeWaived <= i.fee && i.paid + i.settledApart <= i.fee - i.feeWaived + i.face;
+    }
+
+    function _left(Installment memory i) internal pure returns (uint256 feeLeft, uint256 principalLeft) {
+        return ReceivableMath.unpaid(i.face, i.fee, i.paid, i.feeWaived, i.settledApart);
+    }
+
+    /// A repayment within the period settles its fee part against the fee and its principal part against the
+    /// principal, and nothing else: the ledger lowers exposure by `toPrincipal`, so exposure = Σ unpaid
+    /// principal holds, and the parts add up to what was taken.
+    function check_repaymentSettlesWhatItAllocates(
+        uint64 face,
+        uint64 fee,
+        uint64 paid,
+        uint64 feeWaived,
+        uint64 settledApart,
+        uint64 penalty,
+        uint64 amount
+    ) public pure {
+        Installment memory i = Installment(face, fee, paid, feeWaived, settledApart);
+        if (!_reachable(i)) return;
+        (uint256 feeLeft, uint256 principalLeft) = _left(i);
+        uint256 owed = uint256(penalty) + feeLeft + principalLeft;
+        uint256 taken = amount < owed ? amount : owed;
+        ReceivableMath.Allocation memory a = ReceivableMath.allocate(taken, penalty, feeLeft, 0);
+        assert(a.toPenalty + a.toFee + a.toPrincipal == taken);
+        i.paid += a.toFee + a.toPrincipal;
+        (uint256 feeAfter, uint256 principalAfter) = _left(i);
+        assert(feeAfter == feeLeft - a.toFee);
+        assert(principalAfter == principalLeft - a.toPrincipal);
+        assert(taken < owed || feeAfter + principalAfter == 0); // paid in full: nothing is left of it
+    }
+
+    /// A credit note settles principal only and a waiver fee only, each within what is left of it: the obligor
+    /// owes exactly `credit` + `waiver` less, exposure falls by `credit`, and penalty is not touched. (At 32
+    /// bits: at 64 Bitwuzla does not finish within 300 s; the arithmetic is only additions, subtractions and
+    /// minima, whose bugs show at any width.)
+    function check_creditNoteSettlesPrincipalOnly(
+        uint32 face,
+        uint32 fee,
+        uint32 paid,
+        uint32 feeWaived,
+        uint32 settledApart,
+        uint32 credit,
+        uint32 waiver
+    ) public pure {
+        Installment memory i = Installment(face, fee, paid, feeWaived, settledApart);
+        if (!_reachable(i)) return;
+        (uint256 feeLeft, uint256 principalLeft) = _left(i);
+        if (credit > principalLeft || waiver > feeLeft) return; // refused by name
+        i.feeWaived += waiver;
+        i.settledApart += credit;
+        (uint256 feeAfter, uint256 principalAfter) = _left(i);
+        assert(feeAfter == feeLeft - waiver);
+        assert(principalAfter == principalLeft - credit);
+        assert(_reachable(i));
+    }
+
+    /// An early repayment takes principal only; paid in full, the fee left is waived and nothing is owed.
+    function check_earlyRepaymentOwesNoFee(
+        uint64 face,
+        uint64 fee,
+        uint64 paid,
+        uint64 feeWaived,
+        uint64 settledApart,
+        uint64 amount
+    ) public pure {
+        Installment memory i = Installment(face, fee, paid, feeWaived, settledApart);
+        if (!_reachable(i)) return;
+        (uint256 feeLeft, uint256 principalLeft) = _left(i);
+        uint256 taken = amount < principalLeft ? amount : principalLeft;
+        i.settledApart += taken;
+        if (taken == principalLeft) i.feeWaived += feeLeft;
+        (uint256 feeAfter, uint256 principalAfter) = _left(i);
+        assert(principalAfter == principalLeft - taken);
+        assert(taken < principalLeft || feeAfter + principalAfter == 0);
+        assert(taken == principalLeft || feeAfter == feeLeft);
+        assert(_reachable(i));
+    }
 }
