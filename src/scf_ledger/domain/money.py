@@ -241,11 +241,15 @@ def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: i
     check_amount("rate_bps", rate_bps, maximum=2**16 - 1)
     _check_timestamp("due", due)
     _check_timestamp("now", now)
-    value = value_of_units(units, paid_per_unit_scaled)
+    return discounted(value_of_units(units, paid_per_unit_scaled), rate_bps, due, now)
+
+
+def discounted(value: int, rate_bps: int, due: int, now: int) -> int:
+    """`value` due at `due`, today: value - ceil(value * r * (T - t) / (10_000 * 360 days)), never below 0, and
+    `value` itself at or after T (simple ACT/360, the discount rounded up) — a sale's price, a holding's NAV."""
     if now >= due:
         return value
-    discount = _ceil_div(value * rate_bps * (due - now), BPS * YEAR_360)
-    return max(value - discount, 0)
+    return max(value - _ceil_div(value * rate_bps * (due - now), BPS * YEAR_360), 0)
 
 
 def parse_units(text: str, decimals: int = TOKEN_DECIMALS) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scf_ledger.domain.errors import DomainError
 
@@ -107,6 +108,9 @@ class Band(_Model):
     min_score: int
     outcome: str = Field(pattern="^(approve|review|decline)$")
     base_limit: int = Field(ge=0)  # settlement base units
+    # 12-month probability of default (ppm): the band's observed bad rate in the data the scorecard was fitted on.
+    pd_ppm: int | None = Field(default=None, ge=0, le=1_000_000)
+    lgd_bps: int = Field(default=10_000, ge=0, le=10_000)  # loss given default of the band's risk class
 
 
 class Scorecard(_Model):
@@ -158,6 +162,33 @@ class Blacklist(_Model):
     document_hashes: frozenset[str] = frozenset()
 
 
+class WriteOffRung(_Model):
+    days: int = Field(gt=0)  # from this many days past due on...
+    bps: int = Field(ge=0, le=10_000)  # ...this much of what a holding is owed is written off
+
+
+class ValuationPolicy(_Model):
+    """NAV and ECL (DESIGN §12): the discount of holdings not bought at a rate, and the write-off ladder."""
+
+    rate_bps: int = Field(default=1_200, ge=0, le=65_535)
+    write_off: list[WriteOffRung] = [
+        WriteOffRung(days=30, bps=2_500),
+        WriteOffRung(days=60, bps=5_000),
+        WriteOffRung(days=90, bps=7_500),
+        WriteOffRung(days=180, bps=10_000),
+    ]
+
+    @field_validator("write_off")
+    @classmethod
+    def _marks_fall(cls, ladder: list[WriteOffRung]) -> list[WriteOffRung]:
+        for lower, higher in itertools.pairwise(ladder):
+            if higher.days <= lower.days:
+                raise ValueError(f"rungs must be in rising days ({lower.days} then {higher.days})")
+            if higher.bps < lower.bps:
+                raise ValueError(f"marks must fall monotonically: {higher.days} days writes off less than {lower.days}")
+        return ladder
+
+
 class RiskConfig(_Model):
     version: str = Field(min_length=1)
     scorecard: Scorecard
@@ -165,6 +196,7 @@ class RiskConfig(_Model):
     velocity: VelocityRule = VelocityRule()
     travel: TravelRule = TravelRule()
     blacklist: Blacklist = Blacklist()
+    valuation: ValuationPolicy = ValuationPolicy()
 
 
 def load_risk_config(path: str | Path | None = None) -> RiskConfig:

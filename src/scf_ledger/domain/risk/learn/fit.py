@@ -21,7 +21,7 @@ from scf_ledger.domain.risk.config import (
 )
 from scf_ledger.domain.risk.learn.binning import BinnedFeature, Group, bin_feature, information_value
 from scf_ledger.domain.risk.learn.dataset import Dataset, DatasetError, column_specs, feature_values
-from scf_ledger.domain.risk.learn.metrics import auc, ks
+from scf_ledger.domain.risk.learn.metrics import auc, band_table, ks
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,21 @@ def fit_scorecard(
         max_reason_codes=template.scorecard.max_reason_codes,
         fit=options.model_copy(update={"source": dataset.name, "rows": dataset.rows}),
     )
+    scorecard = scorecard.model_copy(update={"bands": calibrated_bands(scorecard, dataset)})
     digest = dataset.name.rsplit(":", 1)[-1][:12]
     config = template.model_copy(update={"version": version or f"fitted-{digest}", "scorecard": scorecard})
     return RiskConfig.model_validate(config.model_dump()), report
+
+
+def calibrated_bands(scorecard: Scorecard, dataset: Dataset) -> list[Band]:
+    """The bands with their 12-month PD: each band's observed bad rate on `dataset` (ppm, rounded down); a band
+    no row falls in keeps the PD it had."""
+    scores, _, _ = score_dataset(scorecard, dataset)
+    rows = band_table(scores, dataset.bad, [(b.name, b.min_score) for b in scorecard.bands])
+    return [
+        band.model_copy(update={"pd_ppm": row.bads * 1_000_000 // row.rows}) if row.rows else band
+        for band, row in zip(scorecard.bands, rows, strict=True)
+    ]
 
 
 # SCORING A DATA SET
