@@ -23,6 +23,8 @@ KEYS = (
     "indexer.events_per_s",
     "risk.decisions_per_s",
     "risk.p99_ms",
+    "valuation.holdings_per_s",
+    "valuation.ratio_vs_baseline",
     "reads.api_16_rps",
     "reads.api_16_p99_ms",
     "reads.bare_16_rps",

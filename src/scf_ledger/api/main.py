@@ -24,6 +24,7 @@ from scf_ledger.api.routes import (
     reports,
     settlement,
     system,
+    valuation,
 )
 from scf_ledger.services import operations as pending_operations
 from scf_ledger.services.runtime import Runtime
@@ -71,7 +72,19 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     app.state.runtime = rt
     app.state.metrics = RequestCounter()
     problems.install(app)
-    modules = (participants, orders, receivables, market, settlement, operations, system, reports, desk, dilution)
+    modules = (
+        participants,
+        orders,
+        receivables,
+        market,
+        settlement,
+        operations,
+        system,
+        reports,
+        desk,
+        dilution,
+        valuation,
+    )
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request
         app.include_router(router, prefix=API_PREFIX)

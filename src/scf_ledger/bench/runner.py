@@ -88,6 +88,11 @@ def run_bench(
 
             log("risk engine…")
             results |= measure_risk(5_000 if quick else 20_000)
+        if "valuation" in sections:
+            from scf_ledger.bench.valuation import measure_valuation
+
+            log("valuation…")
+            results |= measure_valuation(20_000 if quick else 100_000, 2_000 if quick else 10_000)
         if "indexer" in sections:
             from scf_ledger.bench.indexer import measure_indexer
 

@@ -234,7 +234,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_SECTIONS = ("gas", "risk", "sender", "throughput", "indexer", "api", "reads", "writes")
+BENCH_SECTIONS = ("gas", "risk", "valuation", "sender", "throughput", "indexer", "api", "reads", "writes")
 
 
 def _figure(value: object) -> str:

@@ -232,7 +232,13 @@ def value_of_units(units: int, paid_per_unit_scaled: int) -> int:
     """The outstanding principal bought with `units`: the seller keeps what was paid before the sale, that part
     rounded up (DESIGN §14), so that a sale split in parts never values more than the whole."""
     check_amount("units", units)
-    return max(units - _ceil_div(units * paid_per_unit_scaled, SCALE), 0)
+    return units_net_of_paid(units, paid_per_unit_scaled)
+
+
+def units_net_of_paid(units: int, paid_per_unit_scaled: int) -> int:
+    """`value_of_units` of units the ledger holds (checked already): a book's valuation calls it per holding."""
+    value = units + (-units * paid_per_unit_scaled // SCALE)  # units - ceil(units * paid / SCALE)
+    return value if value > 0 else 0
 
 
 def price_for_units(units: int, paid_per_unit_scaled: int, rate_bps: int, due: int, now: int) -> int:
@@ -249,7 +255,8 @@ def discounted(value: int, rate_bps: int, due: int, now: int) -> int:
     `value` itself at or after T (simple ACT/360, the discount rounded up) — a sale's price, a holding's NAV."""
     if now >= due:
         return value
-    return max(value - _ceil_div(value * rate_bps * (due - now), BPS * YEAR_360), 0)
+    value += -value * rate_bps * (due - now) // (BPS * YEAR_360)  # less the discount, rounded up
+    return value if value > 0 else 0
 
 
 def parse_units(text: str, decimals: int = TOKEN_DECIMALS) -> int:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal
 from enum import IntEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from scf_ledger.domain.constants import BPS, SECONDS_PER_DAY
-from scf_ledger.domain.money import discounted, paid_per_unit_scaled, value_of_units
+from scf_ledger.domain.money import discounted, paid_per_unit_scaled, units_net_of_paid
 
 PPM = 1_000_000  # a probability of 1
 FULL = PPM * BPS  # 1 - PD·LGD is counted in ppm x bps: exact, one floor at the end
@@ -56,9 +57,9 @@ class Installment:
     lgd_bps: int
 
 
-@dataclass(frozen=True)
-class Risk:
-    """An installment's stage and loss: PD the one of its stage, EAD = unpaid principal + fee + penalty owed."""
+class Risk(NamedTuple):
+    """An installment's stage and loss: PD the one of its stage, EAD = unpaid principal + fee + penalty owed.
+    (A named tuple: a book's valuation makes one per installment.)"""
 
     stage: Stage
     pd_ppm: int
@@ -67,6 +68,7 @@ class Risk:
     ecl: int
     mark_bps: int  # the write-off ladder's mark at its days past due (10,000 when current)
     factor: int  # what a holder expects of each unit owed, in 1 / FULL
+    settled_per_unit: int  # principal paid or credited per unit (scaled as a sale counts it)
 
 
 def stage_of(i: Installment) -> Stage:
@@ -79,13 +81,23 @@ def stage_of(i: Installment) -> Stage:
     return Stage.PERFORMING
 
 
+@lru_cache(maxsize=64)
+def _daily_survival(pd12_ppm: int) -> int:
+    """(1 - PD12)^(1/365) in 27-decimal fixed point, rounded down (a 40-digit decimal: the same everywhere)."""
+    root = _DECIMAL.power(Decimal(PPM - pd12_ppm) / PPM, Decimal(1) / YEAR_DAYS)
+    return int(_DECIMAL.multiply(root, Decimal(ONE)))
+
+
 @lru_cache(maxsize=65_536)
 def lifetime_pd_ppm(pd12_ppm: int, days: int) -> int:
-    """1 - (1 - PD12)^(days / 365), in ppm rounded down (a 40-digit decimal, the same everywhere)."""
+    """1 - (1 - PD12)^(days / 365) in ppm, rounded down: the daily survival raised to `days` by squaring in
+    fixed point (integers only), the survival rounded to 18 decimals before the ppm are taken so that a whole
+    number of years gives back exactly what compounding the 12-month PD gives."""
     if pd12_ppm >= PPM:
         return PPM
-    survival = _DECIMAL.power(Decimal(PPM - pd12_ppm) / PPM, Decimal(days) / YEAR_DAYS)
-    return PPM - int(_DECIMAL.multiply(survival, Decimal(PPM)).to_integral_value(rounding="ROUND_CEILING"))
+    survival = rpow(_daily_survival(pd12_ppm), days)
+    at_18 = (survival + 5 * 10**8) // 10**9  # 10^-18 units
+    return PPM - -(-at_18 // 10**12)
 
 
 def stage_pd_ppm(stage: Stage, pd12_ppm: int, remaining_days: int) -> int:
@@ -123,7 +135,8 @@ def assess(i: Installment, ladder: Sequence[WriteOff], now: int) -> Risk:
     mark = mark_bps(i.days_past_due, ladder)
     if i.days_past_due > 0:
         factor = min(factor, mark * PPM)
-    return Risk(stage, pd, i.lgd_bps, ead, expected_credit_loss(ead, pd, i.lgd_bps), mark, factor)
+    settled = paid_per_unit_scaled(i.face - i.unpaid_principal, i.face)
+    return Risk(stage, pd, i.lgd_bps, ead, expected_credit_loss(ead, pd, i.lgd_bps), mark, factor, settled)
 
 
 def holding_nav(units: int, i: Installment, risk: Risk, rate_bps: int, now: int) -> int:
@@ -131,8 +144,7 @@ def holding_nav(units: int, i: Installment, risk: Risk, rate_bps: int, now: int)
     values it, + penalty owed; what is claimable already is cash), risk-adjusted, discounted from the due date
     to `now` at `rate_bps` as the ledger prices a sale: with PD = 0, on the day of a sale, the buyer's NAV is
     the price it paid."""
-    settled = paid_per_unit_scaled(i.face - i.unpaid_principal, i.face)
-    owed = value_of_units(units, settled) + units * i.penalty_owed // i.face
+    owed = units_net_of_paid(units, risk.settled_per_unit) + units * i.penalty_owed // i.face
     return discounted(owed * risk.factor // FULL, rate_bps, i.due_date, now)
 
 

@@ -228,7 +228,8 @@ class Indexer:
             stored_args=layout.to_json(args),
         )
 
-    def _replayed(self, row: ChainEvent, timestamp: int) -> DecodedEvent:
+    def replayed(self, row: ChainEvent, timestamp: int) -> DecodedEvent:
+        """A stored event row (and its block's timestamp) decoded again, as the projections apply it."""
         layout = self._by_name[(row.contract, row.name)]
         return DecodedEvent(
             chain_id=row.chain_id,
@@ -253,7 +254,7 @@ class Indexer:
             return False
         began = time.perf_counter()
         with self.sessions.begin() as session:
-            dropped = roll_back(session, fork, self._replayed)
+            dropped = roll_back(session, fork, self.replayed)
         self.indexed_through = fork
         self.stats.reorgs += 1
         self.stats.rolled_back_blocks += dropped

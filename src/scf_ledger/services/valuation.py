@@ -1,0 +1,350 @@
+"""What the book is worth and what it may lose, as of any chain time since the deployment (DESIGN §12, §14):
+each holding's NAV, each installment's stage, PD, LGD, EAD, ECL and mark, ECL by stage, and the roll-forward
+of ECL between two dates. The chain's side comes from the read model (replayed to the date when it is past,
+store/history.py); bands from the risk decisions and limit reviews made by then; the rules from
+domain/valuation.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scf_ledger.domain import ledger
+from scf_ledger.domain import valuation as rules
+from scf_ledger.domain.enums import Role
+from scf_ledger.domain.risk.config import Band
+from scf_ledger.services.errors import Conflict, Forbidden, Invalid
+from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.services.types import Amount
+from scf_ledger.store.history import state_at
+from scf_ledger.store.models import (
+    ChainEvent,
+    CreditOrderRow,
+    FinancingRow,
+    HoldingRow,
+    LimitReviewRow,
+    OfferRow,
+    PurchaseRow,
+    ReceivableRow,
+    RiskDecisionRow,
+)
+
+HOLDERS = (Role.SUPPLIER, Role.FINANCIER)
+
+
+class HoldingValue(BaseModel):
+    receivable_id: Amount
+    holder: str
+    units: Amount
+    stage: int
+    mark_bps: int
+    rate_bps: int  # the rate it bought at, else the configured one
+    nav: Amount
+
+
+class NavReport(BaseModel):
+    as_of: int
+    nav: Amount  # Σ of the items: the caller's holdings, or the book's for the platform
+    by_holder: dict[str, Amount]
+    items: list[HoldingValue]
+
+
+class InstallmentRisk(BaseModel):
+    receivable_id: Amount
+    obligor: str
+    band: str
+    stage: int
+    days_past_due: int
+    pd_ppm: int
+    lgd_bps: int
+    ead: Amount
+    ecl: Amount
+    mark_bps: int
+
+
+class StageTotal(BaseModel):
+    stage: int
+    installments: int
+    ead: Amount
+    ecl: Amount
+
+
+class EclReport(BaseModel):
+    as_of: int
+    ecl: Amount
+    stages: list[StageTotal]
+    items: list[InstallmentRisk]
+
+
+class RollForwardRow(BaseModel):
+    """One stage's ECL over the period: opening + new + transfers_in - transfers_out + remeasurement - repaid -
+    written_off = closing."""
+
+    stage: int
+    opening: Amount
+    new: Amount
+    transfers_in: Amount
+    transfers_out: Amount
+    remeasurement: int  # may be negative
+    repaid: Amount
+    written_off: Amount
+    closing: Amount
+
+
+class RollForward(BaseModel):
+    start: int
+    end: int
+    items: list[RollForwardRow]
+
+
+@dataclass(frozen=True)
+class Assessed:
+    row: ReceivableRow
+    band: str
+    installment: rules.Installment
+    risk: rules.Risk
+
+
+@dataclass(frozen=True)
+class Book:
+    """The book as of one time: every installment not repaid, assessed, and the holdings of them."""
+
+    as_of: int
+    installments: dict[int, Assessed]
+    holdings: list[HoldingRow]
+    rates: dict[tuple[int, str], int]  # (id, holder) -> the rate its latest purchase of the id was at
+
+
+def nav_report(rt: Runtime, party: Party, as_of: int | None) -> NavReport:
+    """Each holding's NAV as of `as_of` (now by default): the platform sees the book, a holder its own."""
+    if party.role != Role.PLATFORM and party.role not in HOLDERS:
+        raise Forbidden("Forbidden", f"NAV is the platform's and the holders'; you are a {party.role}")
+    book = _book(rt, as_of)
+    policy_rate = rt.risk.config.valuation.rate_bps
+    items = []
+    for h in book.holdings:
+        if party.role != Role.PLATFORM and h.holder != party.address:
+            continue
+        a = book.installments[h.token_id]
+        rate = book.rates.get((h.token_id, h.holder), policy_rate)
+        nav = rules.holding_nav(h.units, a.installment, a.risk, rate, book.as_of)
+        items.append(
+            HoldingValue(
+                receivable_id=h.token_id,
+                holder=h.holder,
+                units=h.units,
+                stage=a.risk.stage,
+                mark_bps=a.risk.mark_bps,
+                rate_bps=rate,
+                nav=nav,
+            )
+        )
+    by_holder: dict[str, int] = {}
+    for item in items:
+        by_holder[item.holder] = by_holder.get(item.holder, 0) + item.nav
+    return NavReport(as_of=book.as_of, nav=sum(i.nav for i in items), by_holder=by_holder, items=items)
+
+
+def ecl_report(rt: Runtime, as_of: int | None) -> EclReport:
+    """Each installment's stage, PD, LGD, EAD and ECL as of `as_of`, and the totals by stage."""
+    book = _book(rt, as_of)
+    items = [_risk_row(a) for a in book.installments.values()]
+    stages = [
+        StageTotal(
+            stage=s,
+            installments=sum(1 for i in items if i.stage == s),
+            ead=sum(i.ead for i in items if i.stage == s),
+            ecl=sum(i.ecl for i in items if i.stage == s),
+        )
+        for s in rules.Stage
+    ]
+    return EclReport(as_of=book.as_of, ecl=sum(s.ecl for s in stages), stages=stages, items=items)
+
+
+def roll_forward(rt: Runtime, start: int, end: int) -> RollForward:
+    """ECL by stage from `start` to `end`: new installments, transfers between stages (at the opening amount),
+    remeasurement, repaid and written off (the ladder's mark at 0)."""
+    if end <= start:
+        raise Invalid("Invalid period", f"to ({end}) must come after from ({start})")
+    opening, closing = _book(rt, start), _book(rt, end)
+    rows = {s: dict.fromkeys(RollForwardRow.model_fields, 0) | {"stage": int(s)} for s in rules.Stage}
+    for token_id in opening.installments.keys() | closing.installments.keys():
+        before, after = opening.installments.get(token_id), closing.installments.get(token_id)
+        if before is not None:
+            rows[before.risk.stage]["opening"] += before.risk.ecl
+        if after is None:  # repaid since (terminal): derecognised
+            assert before is not None
+            rows[before.risk.stage]["repaid"] += before.risk.ecl
+            continue
+        if after.risk.mark_bps == 0:  # fully written off: out of the book at its opening amount
+            if before is None:
+                continue
+            rows[before.risk.stage]["written_off"] += before.risk.ecl
+            continue
+        stage = after.risk.stage
+        rows[stage]["closing"] += after.risk.ecl
+        if before is None:
+            rows[stage]["new"] += after.risk.ecl
+            continue
+        if before.risk.stage != stage:
+            rows[before.risk.stage]["transfers_out"] += before.risk.ecl
+            rows[stage]["transfers_in"] += before.risk.ecl
+        rows[stage]["remeasurement"] += after.risk.ecl - before.risk.ecl
+    return RollForward(start=start, end=end, items=[RollForwardRow(**r) for r in rows.values()])
+
+
+def _risk_row(a: Assessed) -> InstallmentRisk:
+    r = a.risk
+    return InstallmentRisk(
+        receivable_id=a.row.token_id,
+        obligor=a.row.obligor,
+        band=a.band,
+        stage=r.stage,
+        days_past_due=a.installment.days_past_due,
+        pd_ppm=r.pd_ppm,
+        lgd_bps=r.lgd_bps,
+        ead=r.ead,
+        ecl=r.ecl,
+        mark_bps=r.mark_bps,
+    )
+
+
+def _book(rt: Runtime, as_of: int | None) -> Book:
+    now = rt.clock.now()
+    at = now if as_of is None else as_of
+    if at > now:
+        raise Invalid("as_of in the future", f"as_of {at} is after the chain's time {now}")
+    with rt.sessions() as live:
+        if at >= now:
+            return _assess(rt, live, live, at)
+        with state_at(live, rt.indexer.replayed, _last_block_at(rt, at)) as past:
+            return _assess(rt, live, past, at)
+
+
+def _last_block_at(rt: Runtime, at: int) -> int:
+    """The last block mined at or before `at`, found by bisection over the blocks since the deployment's."""
+    low, high = rt.chain.deployment.deployment_block, rt.chain.w3.eth.block_number
+
+    def mined(number: int) -> int:
+        return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(number)["timestamp"]))
+
+    deployed = mined(low)
+    if at < deployed:
+        raise Invalid("as_of before the deployment", f"as_of {at} is before the deployment, at {deployed}")
+    while low < high:
+        middle = (low + high + 1) // 2
+        if mined(middle) <= at:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _assess(rt: Runtime, live: Session, state: Session, at: int) -> Book:
+    bands = rt.risk.config.scorecard.bands
+    position = {b.name: i for i, b in enumerate(bands)}
+    ladder = [rules.WriteOff(r.days, r.bps) for r in rt.risk.config.valuation.write_off]
+    default_days = _default_days_by_purchase(live, state)
+    at_origination, now_by_obligor = _bands_at(live, at)
+    installments: dict[int, Assessed] = {}
+    for r in state.scalars(select(ReceivableRow).order_by(ReceivableRow.token_id)):
+        if ledger.is_repaid(r):
+            continue
+        worst = bands[-1].name  # an installment no decision of ours sized (originated on-chain): the worst band
+        origin = at_origination.get(r.purchase_id, worst)
+        current = now_by_obligor.get(r.obligor, origin)
+        band = _band(bands, current)
+        installment = rules.Installment(
+            unpaid_principal=ledger.unpaid_principal(r),
+            unpaid_fee=ledger.unpaid_fee(r),
+            penalty_owed=r.penalty_accrued - r.penalty_paid,
+            face=r.face,
+            due_date=r.due_date,
+            days_past_due=ledger.days_past_due(r, at),
+            defaulted=r.defaulted,
+            default_days=default_days[r.purchase_id],
+            band_now=position[current],
+            band_at_origination=position[origin],
+            pd_ppm=band.pd_ppm or 0,
+            lgd_bps=band.lgd_bps,
+        )
+        installments[r.token_id] = Assessed(r, current, installment, rules.assess(installment, ladder, at))
+    holdings = [
+        h
+        for h in state.scalars(select(HoldingRow).where(HoldingRow.units > 0).order_by(HoldingRow.token_id))
+        if h.token_id in installments
+    ]
+    return Book(at, installments, holdings, _rates(state, live))
+
+
+def _band(bands: list[Band], name: str) -> Band:
+    band = next(b for b in bands if b.name == name)
+    if band.pd_ppm is None:
+        raise Conflict("No PD for the band", f"band {name} has no pd_ppm: refit the scorecard (scf risk fit)")
+    return band
+
+
+def _bands_at(live: Session, at: int) -> tuple[dict[int, str], dict[str, str]]:
+    """The band of the decision that originated each purchase, and each obligor's latest band by `at` (from
+    its orders' decisions and the scheduled reviews of its line)."""
+    decided = live.execute(
+        select(CreditOrderRow.purchase_id, CreditOrderRow.buyer, CreditOrderRow.at, RiskDecisionRow.band)
+        .join(RiskDecisionRow, RiskDecisionRow.order_id == CreditOrderRow.id)
+        .where(CreditOrderRow.at <= at)
+        .order_by(CreditOrderRow.at, RiskDecisionRow.id)
+    ).tuples()
+    at_origination: dict[int, str] = {}
+    latest: dict[str, tuple[int, str]] = {}
+    for purchase_id, buyer, when, band in decided:
+        if purchase_id is not None:
+            at_origination[purchase_id] = band
+        latest[buyer] = (when, band)
+    reviews = live.execute(
+        select(LimitReviewRow.obligor, LimitReviewRow.at, LimitReviewRow.band)
+        .where(LimitReviewRow.at <= at)
+        .order_by(LimitReviewRow.at, LimitReviewRow.id)
+    ).tuples()
+    for obligor, when, band in reviews:
+        if obligor not in latest or latest[obligor][0] <= when:
+            latest[obligor] = (when, band)
+    return at_origination, {obligor: band for obligor, (_, band) in latest.items()}
+
+
+def _default_days_by_purchase(live: Session, state: Session) -> dict[int, int]:
+    """The default days of each purchase: those of the terms set last before it was originated (the ledger's
+    constructor sets the first)."""
+    terms = live.execute(
+        select(ChainEvent.block_number, ChainEvent.args)
+        .where(ChainEvent.name == "TermsSet")
+        .order_by(ChainEvent.block_number, ChainEvent.log_index)
+    ).all()
+    out: dict[int, int] = {}
+    for purchase_id, block in state.execute(select(PurchaseRow.purchase_id, PurchaseRow.block_number)).tuples():
+        before = [args for number, args in terms if number <= block]
+        out[purchase_id] = _default_days(before[-1])
+    return out
+
+
+def _default_days(args: dict[str, object]) -> int:
+    terms = args["terms"]
+    return int(terms["defaultDays"] if isinstance(terms, dict) else terms[2])  # type: ignore[index]
+
+
+def _rates(state: Session, live: Session) -> dict[tuple[int, str], int]:
+    """The rate each financier's latest purchase of an id was at (its offer's)."""
+    offers = dict(
+        ((f, n), r)
+        for f, n, r in live.execute(select(OfferRow.financier, OfferRow.nonce, OfferRow.rate_bps)).tuples()
+        if r is not None
+    )
+    rates: dict[tuple[int, str], int] = {}
+    query = select(FinancingRow.token_id, FinancingRow.financier, FinancingRow.nonce).order_by(
+        FinancingRow.block_number, FinancingRow.log_index
+    )
+    for token_id, financier, nonce in state.execute(query).tuples():
+        if (financier, nonce) in offers:
+            rates[(token_id, financier)] = offers[(financier, nonce)]
+    return rates
