@@ -126,6 +126,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             "gini": gini(cv_auc),
             "ks": mean(f.ks for f in folds),
             "fold_auc": [f.auc for f in folds],
+            "brier": mean(f.brier for f in folds),
+            "reference_brier": mean(f.reference_brier for f in folds),
+            "calibration": _calibration(folds),
         }
     if args.psi_against:
         baseline = load_dataset(args.psi_against, target, bad)
@@ -137,6 +140,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         _print_validation(result)
     return 0
+
+
+def _calibration(folds: list[Any]) -> list[dict[str, Any]]:
+    """Per band over the held-out folds: rows, bads, the predicted PD (row-weighted) and the observed bad rate."""
+    out = []
+    for rows_of_band in zip(*(f.bands for f in folds), strict=True):
+        rows = sum(b.rows for b in rows_of_band)
+        bads = sum(b.bads for b in rows_of_band)
+        predicted = sum(b.rows * b.predicted_ppm for b in rows_of_band) / rows / 1e6 if rows else 0.0
+        out.append(
+            {
+                "band": rows_of_band[0].band,
+                "rows": rows,
+                "bads": bads,
+                "predicted": predicted,
+                "observed": bads / rows if rows else 0.0,
+            }
+        )
+    return out
 
 
 def _print_validation(result: dict[str, Any]) -> None:
@@ -154,6 +176,19 @@ def _print_validation(result: dict[str, Any]) -> None:
             f"{cv['folds']}-fold stratified cross-validation (seed {cv['seed']}): AUC {cv['auc']:.4f}, "
             f"Gini {cv['gini']:.4f}, KS {cv['ks']:.4f}; folds " + ", ".join(f"{a:.3f}" for a in cv["fold_auc"])
         )
+    if cv:
+        console.print(
+            f"calibration on the held-out folds: Brier {cv['brier']:.4f} with the bands' PDs, "
+            f"{cv['reference_brier']:.4f} with the logistic regression's own probabilities"
+        )
+        calibration = Table(title="12-month PD per band: predicted (fit on the other folds) vs observed")
+        for column in ("band", "held-out rows", "bads", "predicted", "observed"):
+            calibration.add_column(column, justify="right")
+        for r in cv["calibration"]:
+            calibration.add_row(
+                r["band"], str(r["rows"]), str(r["bads"]), f"{r['predicted']:.1%}", f"{r['observed']:.1%}"
+            )
+        console.print(calibration)
     if "psi" in result:
         console.print(f"PSI of the score against the baseline: {result['psi']:.4f}")
     bands = Table(title="bad rate per band")

@@ -8,6 +8,7 @@ the base is round(offset - factor * b0)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scf_ledger.domain.risk.config import (
@@ -234,16 +235,44 @@ def feature_ivs(scorecard: Scorecard, dataset: Dataset) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class BandCalibration:
+    """One band on held-out rows: how many, how many went bad, and the PD the fit on the other folds gave it."""
+
+    band: str
+    rows: int
+    bads: int
+    predicted_ppm: int
+
+
+@dataclass(frozen=True)
 class FoldResult:
     auc: float
     ks: float
+    brier: float  # mean (PD of the row's band - outcome)^2 on the fold left out
+    reference_brier: float  # the same for the fit's logistic regression's own probabilities
+    bands: list[BandCalibration]
+
+
+def _reference_probabilities(train: Dataset, held_out: Dataset, options: FitOptions) -> list[float]:
+    """The logistic regression behind the points, fitted on `train`, as probabilities of the held-out rows."""
+    selected, coefficients, intercept, _ = fit_logistic(train, options)
+    logits = [intercept] * held_out.rows
+    for candidate, coefficient in zip(selected, coefficients, strict=True):
+        values, _ = feature_values(held_out, candidate.spec)
+        for row, value in enumerate(values):
+            logits[row] += coefficient * candidate.binned.woe_of(value)
+    return [1 / (1 + math.exp(-z)) for z in logits]
+
+
+def _brier(probabilities: Sequence[float], outcomes: Sequence[int]) -> float:
+    return sum((p - y) ** 2 for p, y in zip(probabilities, outcomes, strict=True)) / len(outcomes)
 
 
 def cross_validate(
     dataset: Dataset, options: FitOptions, template: RiskConfig, folds: int, seed: int = 0
 ) -> list[FoldResult]:
-    """Stratified k-fold: the whole fit (binning, selection, regression, points) on k-1 folds, scored on the
-    fold left out."""
+    """Stratified k-fold: the whole fit (binning, selection, regression, points, the bands' PDs) on k-1 folds,
+    scored and calibrated on the fold left out."""
     _, stratified_k_fold = _sklearn()
     if folds < 2:
         raise DatasetError(f"--folds {folds}: cross-validation needs at least 2 folds")
@@ -252,8 +281,20 @@ def cross_validate(
     results = []
     splitter = stratified_k_fold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in splitter.split([[0]] * dataset.rows, dataset.bad):
-        config, _ = fit_scorecard(dataset.subset(list(train)), options, template)
-        held_out = dataset.subset(list(test))
+        train_set, held_out = dataset.subset(list(train)), dataset.subset(list(test))
+        config, _ = fit_scorecard(train_set, options, template)
+        bands = config.scorecard.bands
         scores, _, _ = score_dataset(config.scorecard, held_out)
-        results.append(FoldResult(auc(scores, held_out.bad), ks(scores, held_out.bad)))
+        rows = band_table(scores, held_out.bad, [(b.name, b.min_score) for b in bands])
+        pd_of = {b.name: (b.pd_ppm or 0) for b in bands}
+        predicted = [pd_of[next((b.name for b in bands if s >= b.min_score), bands[-1].name)] / 1e6 for s in scores]
+        results.append(
+            FoldResult(
+                auc(scores, held_out.bad),
+                ks(scores, held_out.bad),
+                _brier(predicted, held_out.bad),
+                _brier(_reference_probabilities(train_set, held_out, options), held_out.bad),
+                [BandCalibration(r.band, r.rows, r.bads, pd_of[r.band]) for r in rows],
+            )
+        )
     return results
