@@ -101,3 +101,25 @@ def test_a_date_outside_the_chains_life_is_refused_by_name(api: Api) -> None:
     backwards = api.call("GET", f"/v1/valuation/ecl/roll-forward?from={now}&to={now - 5}", "platform")
     assert backwards.status_code == 422 and "must come after" in backwards.json()["detail"]
     assert api.call("GET", "/v1/valuation/nav?as_of=-1", "platform").status_code == 422
+
+
+def test_roll_rates_and_vintages_follow_installments_into_arrears_and_default(api: Api) -> None:
+    ids, start = _book(api)
+    api.ok("POST", "/v1/repayments", "gate", {"receivable_id": ids[2], "full": True})  # early, in full
+    due = api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["due_date"]
+    end = _travel(api, due + 100 * SECONDS_PER_DAY - api.service.chain.now())  # the default job marks the first
+    assert api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["status"] == "defaulted"
+    rolled = api.ok("GET", f"/v1/valuation/roll-rates?from={start}&to={end}", "platform")
+    cells = {(i["start"], i["end"]): (i["installments"], i["principal"]) for i in rolled["items"]}
+    assert cells == {
+        ("current", "defaulted"): (1, str(100 * UNIT)),
+        ("current", "61-90"): (1, str(100 * UNIT)),  # the second, due a month later: 69 days
+        ("current", "repaid"): (1, str(100 * UNIT)),
+    }
+    assert rolled["buckets"][-2:] == ["defaulted", "repaid"]
+    vintages = api.ok("GET", "/v1/valuation/vintages", "platform")["items"]
+    assert vintages[0]["months_on_book"] == 0 and vintages[0]["defaulted"] == "0"
+    last = vintages[-1]
+    assert (last["originated"], last["defaulted"]) == (str(300 * UNIT), str(100 * UNIT))
+    assert last["default_rate_ppm"] == 333_333 and last["months_on_book"] >= 4
+    assert api.call("GET", "/v1/valuation/vintages", "bank").status_code == 403

@@ -7,6 +7,7 @@ domain/valuation.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from scf_ledger.domain import ledger
 from scf_ledger.domain import valuation as rules
 from scf_ledger.domain.enums import Role
+from scf_ledger.domain.ids import split_receivable_id
 from scf_ledger.domain.risk.config import Band
 from scf_ledger.services.errors import Conflict, Forbidden, Invalid
 from scf_ledger.services.runtime import Party, Runtime
@@ -23,6 +25,7 @@ from scf_ledger.store.history import state_at
 from scf_ledger.store.models import (
     ChainEvent,
     CreditOrderRow,
+    DefaultRow,
     FinancingRow,
     HoldingRow,
     LimitReviewRow,
@@ -31,6 +34,7 @@ from scf_ledger.store.models import (
     ReceivableRow,
     RiskDecisionRow,
 )
+from scf_ledger.store.reports import AGING_BUCKETS
 
 HOLDERS = (Role.SUPPLIER, Role.FINANCIER)
 
@@ -194,6 +198,130 @@ def roll_forward(rt: Runtime, start: int, end: int) -> RollForward:
             rows[stage]["transfers_in"] += before.risk.ecl
         rows[stage]["remeasurement"] += after.risk.ecl - before.risk.ecl
     return RollForward(start=start, end=end, items=[RollForwardRow(**r) for r in rows.values()])
+
+
+class RollRate(BaseModel):
+    """Installments in `start` bucket at the period's start that were in `end` bucket at its end, and their
+    unpaid principal at the start."""
+
+    start: str
+    end: str
+    installments: int
+    principal: Amount
+
+
+class RollRates(BaseModel):
+    start: int
+    end: int
+    buckets: list[str]
+    items: list[RollRate]
+
+
+class VintagePoint(BaseModel):
+    vintage: str  # the month the purchases were originated, YYYY-MM
+    months_on_book: int
+    originated: Amount  # principal originated in the vintage
+    defaulted: Amount  # principal defaulted by the end of that month on book (unpaid principal when marked)
+    default_rate_ppm: int  # cumulative
+
+
+class Vintages(BaseModel):
+    as_of: int
+    items: list[VintagePoint]
+
+
+BUCKETS = (*(name for name, _ in AGING_BUCKETS), "defaulted", "repaid")
+
+
+def _bucket(a: Assessed | None) -> str:
+    if a is None:
+        return "repaid"
+    if a.installment.defaulted:
+        return "defaulted"
+    days = a.installment.days_past_due
+    return next(name for name, upto in AGING_BUCKETS if upto is None or days <= upto)
+
+
+def roll_rates(rt: Runtime, start: int, end: int) -> RollRates:
+    """Where each installment outstanding at `start` was at `end`, by days-past-due bucket (with defaulted and
+    repaid as buckets of their own)."""
+    if end <= start:
+        raise Invalid("Invalid period", f"to ({end}) must come after from ({start})")
+    opening, closing = _book(rt, start), _book(rt, end)
+    cells: dict[tuple[str, str], list[int]] = {}
+    for token_id, before in opening.installments.items():
+        cell = cells.setdefault((_bucket(before), _bucket(closing.installments.get(token_id))), [0, 0])
+        cell[0] += 1
+        cell[1] += before.installment.unpaid_principal
+    items = [
+        RollRate(start=a, end=b, installments=cells[(a, b)][0], principal=cells[(a, b)][1])
+        for a in BUCKETS
+        for b in BUCKETS
+        if (a, b) in cells
+    ]
+    return RollRates(start=start, end=end, buckets=list(BUCKETS), items=items)
+
+
+def vintages(rt: Runtime, as_of: int | None) -> Vintages:
+    """Cumulative default rate by month of origination and months on book, up to `as_of`."""
+    at = _book(rt, as_of).as_of  # checks the date
+    with rt.sessions() as live:
+        purchases = live.execute(select(PurchaseRow.purchase_id, PurchaseRow.principal, PurchaseRow.block_number))
+        purchases = list(purchases.tuples())
+        defaults = list(live.execute(select(DefaultRow.token_id, DefaultRow.block_number)).tuples())
+        unpaid_at_default = _unpaid_at_default(live)
+    mined = _block_times(rt, {b for _, _, b in purchases} | {b for _, b in defaults})
+    vintage_of = {pid: _month(mined[block]) for pid, _, block in purchases if mined[block] <= at}
+    originated: dict[str, int] = {}
+    for pid, principal, _ in purchases:
+        if pid in vintage_of:
+            originated[vintage_of[pid]] = originated.get(vintage_of[pid], 0) + principal
+    defaulted_in: dict[tuple[str, int], int] = {}
+    for token_id, block in defaults:
+        pid, _ = split_receivable_id(token_id)
+        if pid not in vintage_of or mined[block] > at:
+            continue
+        months = _months_between(vintage_of[pid], _month(mined[block]))
+        key = (vintage_of[pid], months)
+        defaulted_in[key] = defaulted_in.get(key, 0) + unpaid_at_default.get(token_id, 0)
+    items = []
+    for vintage, total in sorted(originated.items()):
+        cumulative = 0
+        for months in range(_months_between(vintage, _month(at)) + 1):
+            cumulative += defaulted_in.get((vintage, months), 0)
+            rate = cumulative * rules.PPM // total if total else 0
+            items.append(
+                VintagePoint(
+                    vintage=vintage,
+                    months_on_book=months,
+                    originated=total,
+                    defaulted=cumulative,
+                    default_rate_ppm=rate,
+                )
+            )
+    return Vintages(as_of=at, items=items)
+
+
+def _month(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m")
+
+
+def _months_between(first: str, later: str) -> int:
+    (y1, m1), (y2, m2) = (map(int, first.split("-")), map(int, later.split("-")))
+    return (y2 - y1) * 12 + m2 - m1
+
+
+def _unpaid_at_default(live: Session) -> dict[int, int]:
+    """Unpaid principal of each defaulted installment (nothing is repaid after a default counts as defaulted)."""
+    rows = live.scalars(select(ReceivableRow).where(ReceivableRow.defaulted.is_(True)))
+    return {r.token_id: ledger.unpaid_principal(r) for r in rows}
+
+
+def _block_times(rt: Runtime, blocks: set[int]) -> dict[int, int]:
+    def mined(number: int) -> int:
+        return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(number)["timestamp"]))
+
+    return {b: mined(b) for b in blocks}
 
 
 def _risk_row(a: Assessed) -> InstallmentRisk:

@@ -13,10 +13,11 @@ from scf_ledger.api.deps import PartyDep, PlatformDep, RuntimeDep
 from scf_ledger.api.tabular import AS_CSV, Accept, Format, tabular
 from scf_ledger.domain.constants import MAX_UINT64
 from scf_ledger.services import valuation
-from scf_ledger.services.valuation import EclReport, NavReport, RollForward
+from scf_ledger.services.valuation import EclReport, NavReport, RollForward, RollRates, Vintages
 
 router = APIRouter(prefix="/valuation", tags=["valuation"])
-ChainTime = Annotated[int, Query(ge=0, le=MAX_UINT64, description="chain time (Unix seconds)")]
+From = Annotated[int, Query(alias="from", ge=0, le=MAX_UINT64, description="chain time (Unix seconds)")]
+To = Annotated[int, Query(alias="to", ge=0, le=MAX_UINT64, description="chain time (Unix seconds)")]
 AsOf = Annotated[int | None, Query(ge=0, le=MAX_UINT64, description="chain time (Unix seconds); now by default")]
 
 
@@ -41,11 +42,28 @@ def get_ecl(
 def get_roll_forward(
     rt: RuntimeDep,
     platform: PlatformDep,
-    start: Annotated[int, Query(alias="from", ge=0, le=MAX_UINT64)],
-    end: Annotated[int, Query(alias="to", ge=0, le=MAX_UINT64)],
+    start: From,
+    end: To,
     fmt: Format = None,
     accept: Accept = None,
 ) -> Response | BaseModel:
     """ECL by stage between two chain times: opening, new, transfers, remeasurement, repaid, written off,
     closing; each row adds up."""
     return tabular(valuation.roll_forward(rt, start, end), fmt, accept, "ecl-roll-forward")
+
+
+@router.get("/roll-rates", response_model=RollRates, responses=AS_CSV)
+def get_roll_rates(
+    rt: RuntimeDep, platform: PlatformDep, start: From, end: To, fmt: Format = None, accept: Accept = None
+) -> Response | BaseModel:
+    """Where each installment outstanding at `from` was at `to`, by days-past-due bucket (defaulted and repaid
+    apart): how many and their unpaid principal at `from`."""
+    return tabular(valuation.roll_rates(rt, start, end), fmt, accept, "roll-rates")
+
+
+@router.get("/vintages", response_model=Vintages, responses=AS_CSV)
+def get_vintages(
+    rt: RuntimeDep, platform: PlatformDep, as_of: AsOf = None, fmt: Format = None, accept: Accept = None
+) -> Response | BaseModel:
+    """Cumulative default rate (principal defaulted / originated) by origination month and months on book."""
+    return tabular(valuation.vintages(rt, as_of), fmt, accept, "vintages")
