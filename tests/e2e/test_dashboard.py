@@ -31,7 +31,11 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[str, str]) -> None:
     base, key = seeded_server
-    api = httpx.get(f"{base}/v1/reports/portfolio", headers={"Authorization": f"Bearer {key}"}).json()
+    auth = {"Authorization": f"Bearer {key}"}
+    api = httpx.get(f"{base}/v1/reports/portfolio", headers=auth).json()
+    nav = httpx.get(f"{base}/v1/valuation/nav", headers=auth).json()
+    ecl = httpx.get(f"{base}/v1/valuation/ecl", headers=auth).json()
+    vintages = httpx.get(f"{base}/v1/valuation/vintages", headers=auth).json()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -58,7 +62,31 @@ def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[s
         assert page.locator("#positions tbody tr").count() == len(api["positions"])
         assert page.locator("#risk-decisions tr").count() == len(api["risk_decisions"]) + 1
         assert page.locator("#credit-lines tr").count() == len(api["credit_lines"]) + 1
+        assert page.inner_text("#nav-total") == format_units(int(nav["nav"]))
+        assert page.inner_text("#ecl-total") == format_units(int(ecl["ecl"]))
+        for row in ecl["stages"]:
+            cells = page.locator(f'#ecl-stages tr[data-stage="{row["stage"]}"]')
+            assert cells.locator("td.ecl").inner_text() == format_units(int(row["ecl"]))
+            assert cells.locator("td.ead").inner_text() == format_units(int(row["ead"]))
+            assert cells.locator("td.installments").inner_text() == str(row["installments"])
+            bar = page.locator(f'#ecl-chart g[data-label="stage {row["stage"]}"]')
+            assert bar.get_attribute("data-amount") == row["ecl"]
+        for point in vintages["items"]:
+            cell = page.locator(
+                f'#vintages tr[data-vintage="{point["vintage"]}"][data-months="{point["months_on_book"]}"]'
+            )
+            assert cell.locator("td.rate").inner_text() == f"{point['default_rate_ppm'] / 10_000:.2f} %"
+        assert page.locator("#vintage-chart g").count() == len({p["vintage"] for p in vintages["items"]})
         page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+
+        outstanding = ecl["items"][0]
+        page.goto(f"{base}/receivables/{outstanding['receivable_id']}")
+        assert page.inner_text("#risk-stage") == str(outstanding["stage"])
+        assert page.inner_text("#risk-ecl") == format_units(int(outstanding["ecl"]))
+        assert page.inner_text("#risk-ead") == format_units(int(outstanding["ead"]))
+        assert page.inner_text("#risk-pd") == f"{outstanding['pd_ppm'] / 10_000:.4f} %"
+        assert page.inner_text("#risk-mark") == f"{outstanding['mark_bps'] / 100:.2f} %"
+        page.goto(base + "/")
 
         first = api["positions"][0]["token_id"]
         page.click(f'#positions a[href="/receivables/{first}"]')

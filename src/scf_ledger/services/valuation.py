@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from scf_ledger.domain import ledger
 from scf_ledger.domain import valuation as rules
+from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.ids import split_receivable_id
 from scf_ledger.domain.risk.config import Band
@@ -317,11 +318,13 @@ def _unpaid_at_default(live: Session) -> dict[int, int]:
     return {r.token_id: ledger.unpaid_principal(r) for r in rows}
 
 
-def _block_times(rt: Runtime, blocks: set[int]) -> dict[int, int]:
-    def mined(number: int) -> int:
-        return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(number)["timestamp"]))
+def _mined(rt: Runtime, block: int) -> int:
+    """When `block` was mined (chain time)."""
+    return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(block)["timestamp"]))
 
-    return {b: mined(b) for b in blocks}
+
+def _block_times(rt: Runtime, blocks: set[int]) -> dict[int, int]:
+    return {b: _mined(rt, b) for b in blocks}
 
 
 def _risk_row(a: Assessed) -> InstallmentRisk:
@@ -355,16 +358,12 @@ def _book(rt: Runtime, as_of: int | None) -> Book:
 def _last_block_at(rt: Runtime, at: int) -> int:
     """The last block mined at or before `at`, found by bisection over the blocks since the deployment's."""
     low, high = rt.chain.deployment.deployment_block, rt.chain.w3.eth.block_number
-
-    def mined(number: int) -> int:
-        return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(number)["timestamp"]))
-
-    deployed = mined(low)
+    deployed = _deployed_at(rt)
     if at < deployed:
         raise Invalid("as_of before the deployment", f"as_of {at} is before the deployment, at {deployed}")
     while low < high:
         middle = (low + high + 1) // 2
-        if mined(middle) <= at:
+        if _mined(rt, middle) <= at:
             low = middle
         else:
             high = middle - 1
@@ -476,3 +475,39 @@ def _rates(state: Session, live: Session) -> dict[tuple[int, str], int]:
         if (financier, nonce) in offers:
             rates[(token_id, financier)] = offers[(financier, nonce)]
     return rates
+
+
+class ValuationSummary(BaseModel):
+    """What the dashboard shows of valuation: NAV to the platform and holders; ECL by stage, the last 30 days'
+    roll rates and the vintages to the platform."""
+
+    nav: NavReport | None = None
+    ecl: EclReport | None = None
+    roll_rates: RollRates | None = None
+    vintages: Vintages | None = None
+
+
+ROLL_RATE_DAYS = 30  # the dashboard's roll-rate period, ending now
+
+
+def summary(rt: Runtime, party: Party) -> ValuationSummary:
+    if party.role != Role.PLATFORM:
+        return ValuationSummary(nav=nav_report(rt, party, None)) if party.role in HOLDERS else ValuationSummary()
+    now = rt.clock.now()
+    start = max(now - ROLL_RATE_DAYS * SECONDS_PER_DAY, _deployed_at(rt))
+    return ValuationSummary(
+        nav=nav_report(rt, party, None),
+        ecl=ecl_report(rt, None),
+        roll_rates=roll_rates(rt, start, now) if start < now else None,
+        vintages=vintages(rt, None),
+    )
+
+
+def installment_risk(rt: Runtime, token_id: int) -> InstallmentRisk | None:
+    """The stage, PD, LGD, EAD, ECL and mark of one installment now; None once it is repaid."""
+    assessed = _book(rt, None).installments.get(token_id)
+    return None if assessed is None else _risk_row(assessed)
+
+
+def _deployed_at(rt: Runtime) -> int:
+    return _mined(rt, rt.chain.deployment.deployment_block)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -17,8 +18,20 @@ class Bar:
     tone: str = "ok"  # ok, warn, bad
 
 
-def bar_chart(title: str, bars: list[Bar], chart_id: str) -> str:
-    """One bar per item, scaled to the largest; each bar carries its exact amount as data-amount."""
+def whole_units(amount: int) -> str:
+    """Base units as whole sUSD, grouped: a bar's label."""
+    return format_units(amount // 10**6 * 10**6)[:-7]
+
+
+def bar_chart(
+    title: str,
+    bars: list[Bar],
+    chart_id: str,
+    show: Callable[[int], str] = format_units,
+    label: Callable[[int], str] = whole_units,
+) -> str:
+    """One bar per item, scaled to the largest; each bar carries its exact amount as data-amount, `show`n in
+    its tooltip and `label`led above it (sUSD unless told)."""
     peak = max((b.amount for b in bars), default=0) or 1
     slot = WIDTH // max(len(bars), 1)
     plot = HEIGHT - TOP - BOTTOM
@@ -30,14 +43,14 @@ def bar_chart(title: str, bars: list[Bar], chart_id: str) -> str:
         height = bar.amount * plot // peak
         x = i * slot + slot // 6
         y = TOP + plot - height
-        label = escape(bar.label)
+        name = escape(bar.label)
         parts.append(
-            f'<g class="bar {bar.tone}" data-label="{label}" data-amount="{bar.amount}">'
-            f'<rect x="{x}" y="{y}" width="{slot * 2 // 3}" height="{max(height, 1)}"><title>{label}: '
-            f"{format_units(bar.amount)}</title></rect>"
-            f'<text x="{x + slot // 3}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{label}</text>'
+            f'<g class="bar {bar.tone}" data-label="{name}" data-amount="{bar.amount}">'
+            f'<rect x="{x}" y="{y}" width="{slot * 2 // 3}" height="{max(height, 1)}"><title>{name}: '
+            f"{show(bar.amount)}</title></rect>"
+            f'<text x="{x + slot // 3}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{name}</text>'
             f'<text x="{x + slot // 3}" y="{max(y - 4, 12)}" text-anchor="middle" class="value">'
-            f"{format_units(bar.amount // 10**6 * 10**6)[:-7]}</text></g>"
+            f"{label(bar.amount)}</text></g>"
         )
     parts.append("</svg>")
     return "".join(parts)

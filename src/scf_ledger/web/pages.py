@@ -20,7 +20,17 @@ from scf_ledger.api.tabular import tabular
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.errors import InvalidAmount
 from scf_ledger.domain.money import format_units, parse_units
-from scf_ledger.services import audit, defaults, dilution, orders, parties, receivables, reports, sessions
+from scf_ledger.services import (
+    audit,
+    defaults,
+    dilution,
+    orders,
+    parties,
+    receivables,
+    reports,
+    sessions,
+    valuation,
+)
 from scf_ledger.services.errors import NotFound
 from scf_ledger.services.models import AuditFilters
 from scf_ledger.services.runtime import Runtime
@@ -92,6 +102,7 @@ def dashboard(request: Request, rt: RuntimeDep) -> Response:
         for r in data["cashflow"]
     ]
     cashflow_chart = bar_chart("Projected cash flows by month", flows, "cashflow-chart")
+    worth = valuation.summary(rt, party).model_dump(mode="json")
     return _page(
         "dashboard.html",
         data=data,
@@ -100,7 +111,33 @@ def dashboard(request: Request, rt: RuntimeDep) -> Response:
         names=parties.names(rt),
         aging_chart=aging_chart,
         cashflow_chart=cashflow_chart,
+        worth=worth,
+        **_valuation_charts(worth),
     )
+
+
+STAGE_TONE = {1: "ok", 2: "warn", 3: "bad"}
+
+
+def _valuation_charts(worth: dict[str, Any]) -> dict[str, str]:
+    """ECL by stage, and each vintage's cumulative default rate at its latest month on book."""
+    if worth["ecl"] is None:
+        return {}
+    stages = [Bar(f"stage {r['stage']}", int(r["ecl"]), STAGE_TONE[r["stage"]]) for r in worth["ecl"]["stages"]]
+    latest: dict[str, int] = {}
+    for point in worth["vintages"]["items"]:
+        latest[point["vintage"]] = point["default_rate_ppm"]
+    rates = [Bar(vintage, rate, "bad" if rate else "ok") for vintage, rate in latest.items()]
+    return {
+        "ecl_chart": bar_chart("Expected credit loss by stage", stages, "ecl-chart"),
+        "vintage_chart": bar_chart(
+            "Cumulative default rate by origination month", rates, "vintage-chart", show=_percent, label=_percent
+        ),
+    }
+
+
+def _percent(ppm: int) -> str:
+    return f"{ppm / 10_000:.2f} %"
 
 
 @router.post("/login")
@@ -148,9 +185,18 @@ def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Res
     except (NotFound, ValueError):  # unknown, malformed, or another party's: the same not-found page
         return _page("not_found.html", 404, what=receivable_id, party=party, csrf=web.csrf_token)
     steps = lineage.model_dump(mode="json", exclude_none=True)["steps"]
+    risk = valuation.installment_risk(rt, lineage.receivable_id) if party.role in VALUED_BY else None
     return _page(
-        "receivable.html", receivable_id=receivable_id, steps=_readable(rt, steps), party=party, csrf=web.csrf_token
+        "receivable.html",
+        receivable_id=receivable_id,
+        steps=_readable(rt, steps),
+        party=party,
+        csrf=web.csrf_token,
+        risk=None if risk is None else risk.model_dump(mode="json"),
     )
+
+
+VALUED_BY = (Role.PLATFORM, Role.SUPPLIER, Role.FINANCIER)  # who sees a receivable's stage, PD and ECL
 
 
 # THE OPERATOR'S DESK
