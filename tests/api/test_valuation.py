@@ -67,6 +67,8 @@ def test_ecl_follows_the_stages_as_the_installment_falls_due_and_history_is_kept
     later = next(i for i in api.ok("GET", "/v1/valuation/ecl", "platform")["items"] if i["receivable_id"] == ids[0])
     assert (later["stage"], later["days_past_due"], later["mark_bps"]) == (2, 45, 7_500)  # 30 days: 25 % off
     assert later["pd_ppm"] == first["pd_ppm"]  # lifetime PD over max(remaining days, 365): over a year
+    penalty = int(api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["penalty_owed"])  # the ledger's, now
+    assert penalty > 0 and int(later["ead"]) == 103 * UNIT + penalty  # accrued to the day, as the ledger does
     bank_now = api.ok("GET", "/v1/valuation/nav", "bank")["items"][0]
     assert (bank_now["stage"], bank_now["mark_bps"]) == (2, 7_500)
 

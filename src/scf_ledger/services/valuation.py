@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scf_ledger.domain import ledger
+from scf_ledger.domain import ledger, money
 from scf_ledger.domain import valuation as rules
 from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Role
@@ -350,9 +350,10 @@ def _book(rt: Runtime, as_of: int | None) -> Book:
         raise Invalid("as_of in the future", f"as_of {at} is after the chain's time {now}")
     with rt.sessions() as live:
         if at >= now:
-            return _assess(rt, live, live, at)
-        with state_at(live, rt.indexer.replayed, _last_block_at(rt, at)) as past:
-            return _assess(rt, live, past, at)
+            return _assess(rt, live, live, at, None)
+        block = _last_block_at(rt, at)
+        with state_at(live, rt.indexer.replayed, block) as past:
+            return _assess(rt, live, past, at, block)
 
 
 def _last_block_at(rt: Runtime, at: int) -> int:
@@ -370,11 +371,13 @@ def _last_block_at(rt: Runtime, at: int) -> int:
     return low
 
 
-def _assess(rt: Runtime, live: Session, state: Session, at: int) -> Book:
+def _assess(rt: Runtime, live: Session, state: Session, at: int, block: int | None) -> Book:
+    """The book in `state` (the chain's projections after `block`; None: the latest) assessed at `at`."""
     bands = rt.risk.config.scorecard.bands
     position = {b.name: i for i, b in enumerate(bands)}
     ladder = [rules.WriteOff(r.days, r.bps) for r in rt.risk.config.valuation.write_off]
-    default_days = _default_days_by_purchase(live, state)
+    terms = _terms_by_purchase(live, state)
+    accrued_until = _penalty_points(live, block)
     at_origination, now_by_obligor = _bands_at(live, at)
     installments: dict[int, Assessed] = {}
     for r in state.scalars(select(ReceivableRow).order_by(ReceivableRow.token_id)):
@@ -387,12 +390,12 @@ def _assess(rt: Runtime, live: Session, state: Session, at: int) -> Book:
         installment = rules.Installment(
             unpaid_principal=ledger.unpaid_principal(r),
             unpaid_fee=ledger.unpaid_fee(r),
-            penalty_owed=r.penalty_accrued - r.penalty_paid,
+            penalty_owed=_penalty_owed(r, terms[r.purchase_id], accrued_until.get(r.token_id), at),
             face=r.face,
             due_date=r.due_date,
             days_past_due=ledger.days_past_due(r, at),
             defaulted=r.defaulted,
-            default_days=default_days[r.purchase_id],
+            default_days=terms[r.purchase_id].default_days,
             band_now=position[current],
             band_at_origination=position[origin],
             pd_ppm=band.pd_ppm or 0,
@@ -440,24 +443,52 @@ def _bands_at(live: Session, at: int) -> tuple[dict[int, str], dict[str, str]]:
     return at_origination, {obligor: band for obligor, (_, band) in latest.items()}
 
 
-def _default_days_by_purchase(live: Session, state: Session) -> dict[int, int]:
-    """The default days of each purchase: those of the terms set last before it was originated (the ledger's
-    constructor sets the first)."""
+@dataclass(frozen=True)
+class PurchaseTerms:
+    grace_days: int
+    penalty_bps_per_day: int
+    default_days: int
+
+
+def _terms_by_purchase(live: Session, state: Session) -> dict[int, PurchaseTerms]:
+    """The terms of each purchase: those set last before it was originated (the ledger's constructor sets the
+    first)."""
     terms = live.execute(
         select(ChainEvent.block_number, ChainEvent.args)
         .where(ChainEvent.name == "TermsSet")
         .order_by(ChainEvent.block_number, ChainEvent.log_index)
     ).all()
-    out: dict[int, int] = {}
+    out: dict[int, PurchaseTerms] = {}
     for purchase_id, block in state.execute(select(PurchaseRow.purchase_id, PurchaseRow.block_number)).tuples():
-        before = [args for number, args in terms if number <= block]
-        out[purchase_id] = _default_days(before[-1])
+        (*_, args) = [args for number, args in terms if number <= block]
+        t = args["terms"]
+        fields = [t[k] for k in ("graceDays", "penaltyBpsPerDay", "defaultDays")] if isinstance(t, dict) else t[:3]
+        out[purchase_id] = PurchaseTerms(*(int(v) for v in fields))
     return out
 
 
-def _default_days(args: dict[str, object]) -> int:
-    terms = args["terms"]
-    return int(terms["defaultDays"] if isinstance(terms, dict) else terms[2])  # type: ignore[index]
+def _penalty_points(live: Session, block: int | None) -> dict[int, int]:
+    """Where each installment's penalty was last accrued to on-chain (by `block`)."""
+    query = select(ChainEvent.args).where(ChainEvent.name == "PenaltyAccrued")
+    if block is not None:
+        query = query.where(ChainEvent.block_number <= block)
+    points: dict[int, int] = {}
+    for (args,) in live.execute(query.order_by(ChainEvent.block_number, ChainEvent.log_index)):
+        points[int(args["id"])] = int(args["accruedUntil"])
+    return points
+
+
+def _penalty_owed(r: ReceivableRow, terms: PurchaseTerms, accrued_until: int | None, at: int) -> int:
+    """Penalty owed at `at`: what the ledger accrued, and the whole days since at the purchase's rate on what
+    is outstanding (none while defaulted or disputed; the sub-unit remainder the ledger carries is left out,
+    so this never counts more than the ledger will)."""
+    owed = r.penalty_accrued - r.penalty_paid
+    outstanding = ledger.owed(r)
+    if r.defaulted or r.disputed_since is not None or outstanding == 0:
+        return owed
+    due = r.due_date + r.dispute_days * SECONDS_PER_DAY  # the clock the disputes moved
+    pending = money.accrue_penalty(outstanding, terms.penalty_bps_per_day, due, terms.grace_days, accrued_until, at)
+    return owed + pending.added
 
 
 def _rates(state: Session, live: Session) -> dict[tuple[int, str], int]:
