@@ -125,3 +125,17 @@ def test_roll_rates_and_vintages_follow_installments_into_arrears_and_default(ap
     assert (last["originated"], last["defaulted"]) == (str(300 * UNIT), str(100 * UNIT))
     assert last["default_rate_ppm"] == 333_333 and last["months_on_book"] >= 4
     assert api.call("GET", "/v1/valuation/vintages", "bank").status_code == 403
+
+
+def test_what_the_ladder_writes_off_in_full_leaves_the_allowance_and_is_worth_nothing(api: Api) -> None:
+    ids, start = _book(api)
+    opening = next(i for i in api.ok("GET", "/v1/valuation/ecl", "platform")["items"] if i["receivable_id"] == ids[0])
+    due = api.ok("GET", f"/v1/receivables/{ids[0]}", "platform")["due_date"]
+    end = _travel(api, due + 181 * SECONDS_PER_DAY - api.service.chain.now())  # past the last rung, 180 days
+    report = api.ok("GET", "/v1/valuation/ecl", "platform")
+    assert ids[0] not in [i["receivable_id"] for i in report["items"]] and int(report["written_off_ead"]) > 0
+    assert api.ok("GET", "/v1/valuation/nav", "bank")["items"][0]["nav"] == "0"  # mark 0
+    rolled = api.ok("GET", f"/v1/valuation/ecl/roll-forward?from={start}&to={end}", "platform")["items"]
+    assert rolled[0]["written_off"] == opening["ecl"]
+    for row, stage in zip(rolled, report["stages"], strict=True):
+        assert row["closing"] == stage["ecl"]

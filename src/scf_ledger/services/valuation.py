@@ -78,9 +78,13 @@ class StageTotal(BaseModel):
 
 
 class EclReport(BaseModel):
+    """The allowance: installments the write-off ladder has fully written off (its mark at 0) are out of it,
+    their exposure given apart."""
+
     as_of: int
     ecl: Amount
     stages: list[StageTotal]
+    written_off_ead: Amount
     items: list[InstallmentRisk]
 
 
@@ -156,7 +160,8 @@ def nav_report(rt: Runtime, party: Party, as_of: int | None) -> NavReport:
 def ecl_report(rt: Runtime, as_of: int | None) -> EclReport:
     """Each installment's stage, PD, LGD, EAD and ECL as of `as_of`, and the totals by stage."""
     book = _book(rt, as_of)
-    items = [_risk_row(a) for a in book.installments.values()]
+    items = [_risk_row(a) for a in book.installments.values() if not _written_off(a)]
+    written_off = sum(a.risk.ead for a in book.installments.values() if _written_off(a))
     stages = [
         StageTotal(
             stage=s,
@@ -166,7 +171,12 @@ def ecl_report(rt: Runtime, as_of: int | None) -> EclReport:
         )
         for s in rules.Stage
     ]
-    return EclReport(as_of=book.as_of, ecl=sum(s.ecl for s in stages), stages=stages, items=items)
+    ecl = sum(s.ecl for s in stages)
+    return EclReport(as_of=book.as_of, ecl=ecl, stages=stages, written_off_ead=written_off, items=items)
+
+
+def _written_off(a: Assessed | None) -> bool:
+    return a is not None and a.risk.mark_bps == 0
 
 
 def roll_forward(rt: Runtime, start: int, end: int) -> RollForward:
@@ -178,15 +188,16 @@ def roll_forward(rt: Runtime, start: int, end: int) -> RollForward:
     rows = {s: dict.fromkeys(RollForwardRow.model_fields, 0) | {"stage": int(s)} for s in rules.Stage}
     for token_id in opening.installments.keys() | closing.installments.keys():
         before, after = opening.installments.get(token_id), closing.installments.get(token_id)
+        if _written_off(before) or (before is None and _written_off(after)):
+            continue  # out of the allowance before the period, or in and out within it
         if before is not None:
             rows[before.risk.stage]["opening"] += before.risk.ecl
         if after is None:  # repaid since (terminal): derecognised
             assert before is not None
             rows[before.risk.stage]["repaid"] += before.risk.ecl
             continue
-        if after.risk.mark_bps == 0:  # fully written off: out of the book at its opening amount
-            if before is None:
-                continue
+        if _written_off(after):  # out of the allowance at its opening amount
+            assert before is not None
             rows[before.risk.stage]["written_off"] += before.risk.ecl
             continue
         stage = after.risk.stage
