@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FORGE  := node_modules/@foundry-rs/forge-linux-amd64/bin/forge
 STAMP  := build/.installed
 
-.PHONY: install compile test test-python test-anvil test-forge test-schemathesis prove prove-quick test-faults demo deploy node lint fuzz-deep clean risk-default
+.PHONY: install compile test test-python test-anvil test-hardhat test-forge test-schemathesis prove prove-quick test-faults demo deploy node lint fuzz-deep clean risk-default
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ test-python: install
 # The chain-facing tests again, on a real node (anvil from the npm lock) the suite starts and stops itself.
 test-anvil: install
 	SCF_TEST_CHAIN=anvil $(BIN)/python -m pytest -q tests/contract
+
+# The chain-facing tests and the served stories on the second EVM implementation, Hardhat's node (npm `hardhat`
+# 2.x and its EDR engine, from the lock; `hardhat.config.js`), which the suite starts and stops like anvil.
+test-hardhat: install
+	SCF_TEST_CHAIN=hardhat $(BIN)/python -m pytest -q tests/contract tests/e2e/test_operator_story.py tests/e2e/test_serve.py
 
 # Schemathesis, all checks, as every kind of party, longer than the suite's bounded run (8 examples per operation).
 test-schemathesis: install

@@ -3,16 +3,16 @@ around every test so tests never see each other's state."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scf_ledger.chain.anvil import AnvilNode
+from scf_ledger.chain.anvil import NODES
 from scf_ledger.chain.compiler import Artifact, compile_contracts
 from scf_ledger.chain.connection import connect, revert, snapshot
 from scf_ledger.sandbox import World, create_world, utc
+from tests.utils.nodes import TEST_CHAIN, TEST_NODE
 from tests.utils.postgres import PostgresCluster
 
 START = utc(2027, 1, 31, 12)  # a month end: due dates clamp to 28 Feb, 31 Mar, 30 Apr
@@ -23,15 +23,11 @@ def artifacts() -> dict[str, Artifact]:
     return compile_contracts()
 
 
-# `SCF_TEST_CHAIN=anvil` (make test-anvil) runs the chain-facing tests on a real node instead.
-TEST_CHAIN = os.environ.get("SCF_TEST_CHAIN", "embedded")
-
-
 @pytest.fixture(scope="module")
 def module_world(artifacts: dict[str, Artifact]) -> Iterator[World]:
     del artifacts  # compiled once per session before any deployment
-    if TEST_CHAIN == "anvil":
-        with AnvilNode.start() as node:
+    if TEST_CHAIN in NODES:
+        with NODES[TEST_CHAIN].start() as node:
             yield create_world(connect(node.url), start=START)
     else:
         yield create_world(connect(), start=START)
@@ -49,8 +45,9 @@ def world(module_world: World) -> Iterator[World]:
 
 @pytest.fixture(scope="session")
 def anvil_url() -> Iterator[str]:
-    """A real node: anvil from the npm lock, on a free loopback port, stopped at the end of the session."""
-    with AnvilNode.start() as node:
+    """A real node from the npm lock (anvil, or SCF_TEST_NODE's), on a free loopback port, stopped at the end of
+    the session."""
+    with TEST_NODE.start() as node:
         yield node.url
 
 

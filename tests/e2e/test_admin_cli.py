@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,17 @@ def test_refusals_are_one_line_and_exit_1(env: dict[str, str]) -> None:
     assert "--approve or --decline" in refused(env, "review", "ord_x")
     assert "Unknown party" in refused(env, "blacklist", "add", "--value", "0x" + "12" * 20, "--reason", "x")
     assert "needs --api-key" in refused({**env, "SCF_API_KEY": ""}, "terms")
+
+
+def test_a_statement_through_the_cli_is_the_apis_csv_checked_against_its_sha256(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    before_the_chain = json.loads(scf("statement", "--date", "2000-01-01", env=env).stdout)
+    assert (before_the_chain["date"], before_the_chain["items"]) == ("2000-01-01", [])
+    out = tmp_path / "statement.csv"
+    day = datetime.now(UTC).date().isoformat()
+    done = scf("statement", "--date", day, "--format", "csv", "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().splitlines()[0] == "kind,asset,amount,counterparty,block,tx_hash,log_index"
+    later = scf("statement", "--date", "2999-01-01", env=env)
+    assert later.returncode == 1 and "date in the future" in later.stderr

@@ -11,7 +11,7 @@ import httpx
 from scf_ledger.domain.constants import UNIT
 from tests.e2e.test_dashboard import CHROMIUM, SHOTS, sync_playwright
 from tests.utils.api import THIN_FILE, Api, order
-from tests.utils.served import served_on_anvil
+from tests.utils.served import served_on_node
 
 
 def _rpc(node: str, method: str, params: list) -> None:
@@ -20,7 +20,7 @@ def _rpc(node: str, method: str, params: list) -> None:
 
 def test_the_platform_reviews_and_defaults_by_clicking(tmp_path: Path) -> None:
     assert CHROMIUM, "chromium is missing: apt-get install chromium"
-    with served_on_anvil(tmp_path, auto_default="false") as served:  # defaults by hand only: the click is ours
+    with served_on_node(tmp_path, auto_default="false") as served:  # defaults by hand only: the click is ours
         admin = served.admin_key
         api = Api(httpx.Client(base_url=served.base, timeout=60), None)  # type: ignore[arg-type]
         api.keys["platform"] = admin

@@ -8,12 +8,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.utils.served import ROOT, served_on_anvil
+from tests.utils.served import ROOT, served_on_node
 
 
 def _story(script: str, tmp_path: Path) -> str:
     """What `script` printed, run to its end against a fresh `scf serve`; the database then reconciles."""
-    with served_on_anvil(tmp_path) as served:
+    with served_on_node(tmp_path) as served:
         env = {"PATH": "/usr/bin:/bin", "API": served.base, "NODE": served.node_url}
         env["ADMIN_KEY_FILE"] = str(tmp_path / "admin.key")
         story = subprocess.run(

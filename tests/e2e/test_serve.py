@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 
 from scf_ledger.domain.constants import UNIT
-from tests.utils.served import scf, served_on_anvil, story_served
+from tests.utils.served import scf, served_on_node, story_served
 
 
 def test_serve_on_a_real_node_then_reconcile(tmp_path: Path) -> None:
-    with served_on_anvil(tmp_path) as served, httpx.Client(base_url=served.base, timeout=60) as http:
+    with served_on_node(tmp_path) as served, httpx.Client(base_url=served.base, timeout=60) as http:
         _story(http, served.admin_key)
         result = served.reconcile()
     assert result.returncode == 0, result.stdout + result.stderr

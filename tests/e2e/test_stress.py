@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.utils.served import served_on_anvil
+from tests.utils.served import served_on_node
 
 REQUESTS, OFFER_UNITS = 100, 40
 
@@ -19,7 +19,7 @@ REQUESTS, OFFER_UNITS = 100, 40
 def test_concurrent_financing_requests_never_oversell(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    with served_on_anvil(tmp_path) as served, httpx.Client(base_url=served.base, timeout=120) as http:
+    with served_on_node(tmp_path) as served, httpx.Client(base_url=served.base, timeout=120) as http:
         outcomes, filled = _storm(http, served.admin_key)
         result = served.reconcile()
     record_property("outcomes", dict(outcomes))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from scf_ledger.chain.anvil import AnvilNode, free_port
+from scf_ledger.chain.anvil import free_port
+from tests.utils.nodes import TEST_NODE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,10 +61,10 @@ class Served:
 
 
 @contextlib.contextmanager
-def served_on_anvil(tmp_path: Path, **settings: str) -> Iterator[Served]:
-    """anvil, `scf deploy`, then `scf serve` on it as a subprocess, with `settings` as SCF_* variables; stopped
-    on exit (its stderr kept)."""
-    with AnvilNode.start() as node:
+def served_on_node(tmp_path: Path, **settings: str) -> Iterator[Served]:
+    """A node (anvil, or SCF_TEST_NODE's), `scf deploy`, then `scf serve` on it as a subprocess, with `settings` as
+    SCF_* variables; stopped on exit (its stderr kept)."""
+    with TEST_NODE.start() as node:
         deployment, admin_key = tmp_path / "deployment.json", tmp_path / "admin.key"
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
         assert scf("deploy", "--rpc-url", node.url, "--out", str(deployment)).returncode == 0

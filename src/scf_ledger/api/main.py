@@ -23,6 +23,7 @@ from scf_ledger.api.routes import (
     receivables,
     reports,
     settlement,
+    statements,
     system,
     valuation,
 )
@@ -84,6 +85,7 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
         desk,
         dilution,
         valuation,
+        statements,
     )
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request

@@ -1,4 +1,5 @@
-"""Starts and stops a local anvil node (npm `@foundry-rs/anvil-linux-amd64`) on a free loopback port."""
+"""Starts and stops a local development node on a free loopback port: anvil (npm `@foundry-rs/anvil-linux-amd64`)
+or Hardhat's (npm `hardhat` 2.x, its EDR engine), the second EVM implementation the chain-facing tests run on."""
 
 from __future__ import annotations
 
@@ -34,32 +35,45 @@ def _answers(w3: Web3) -> bool:
         return False
 
 
+def hardhat_binary() -> Path:
+    path = project_root() / "node_modules" / ".bin" / "hardhat"
+    if not path.exists():
+        raise ChainError(f"hardhat is not installed at {path}: run `make install` (npm ci)")
+    return path
+
+
 class AnvilNode:
     """`with AnvilNode.start() as node: ... node.url`; the process is stopped on exit."""
+
+    name = "anvil"
 
     def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
         self.process = process
         self.url = url
 
     @classmethod
+    def command(cls, port: int, state: Path | None) -> list[str]:
+        args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
+        return args + (["--state", str(state)] if state is not None else [])
+
+    @classmethod
     def start(cls, port: int | None = None, state: Path | None = None, timeout: float = 20.0) -> AnvilNode:
         port = port or free_port()
-        args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port), "--silent"]
-        if state is not None:
-            args += ["--state", str(state)]
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            cls.command(port, state), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=project_root()
+        )
         url = f"http://127.0.0.1:{port}"
         w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 2}))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                raise ChainError(f"anvil exited at start: {err.strip()[:300]}")
+                raise ChainError(f"{cls.name} exited at start: {err.strip()[:300]}")
             if _answers(w3):
                 return cls(process, url)
             time.sleep(0.05)
         process.kill()
-        raise ChainError(f"anvil did not answer on {url} within {timeout:.0f} s")
+        raise ChainError(f"{cls.name} did not answer on {url} within {timeout:.0f} s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -78,3 +92,19 @@ class AnvilNode:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class HardhatNode(AnvilNode):
+    """Hardhat's node (`hardhat.config.js` at the project's root: chain id 31337, anvil's development accounts,
+    automining): `with HardhatNode.start() as node: ...`."""
+
+    name = "hardhat"
+
+    @classmethod
+    def command(cls, port: int, state: Path | None) -> list[str]:
+        if state is not None:
+            raise ChainError("Hardhat's node keeps no state between runs")
+        return [str(hardhat_binary()), "node", "--hostname", "127.0.0.1", "--port", str(port)]
+
+
+NODES: dict[str, type[AnvilNode]] = {"anvil": AnvilNode, "hardhat": HardhatNode}

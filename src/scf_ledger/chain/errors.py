@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -106,3 +107,19 @@ class RevertDecoder:
             to_checksum_address(v) if t == "address" else v for t, v in zip(types, decode(types, body), strict=True)
         ]
         return ContractRevert(name, dict(zip(names, values, strict=True)), "0x" + raw.hex(), function)
+
+
+_RETURN_DATA = re.compile(r"return data: (0x[0-9a-fA-F]*)")
+
+
+def revert_data(exc: Exception) -> str | None:
+    """The bytes a node returned with a revert, as hex, wherever its kind of node puts them: web3's error data as
+    a hex string (anvil, geth), the `data` of an error object (Hardhat's node), or only in the message (Hardhat:
+    "reverted with an unrecognized custom error (return data: 0x…)"). None when the node sent none."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        return data
+    found = _RETURN_DATA.search(str(exc))
+    return found.group(1) if found else None

@@ -33,6 +33,7 @@ from scf_ledger.chain.errors import (
     RevertDecoder,
     TransactionRefused,
     TransactionTimeout,
+    revert_data,
 )
 
 T = TypeVar("T")
@@ -236,8 +237,9 @@ class TransactionSender:
     def revert_error(self, exc: Exception, tx: dict[str, Any], label: str) -> ContractRevert:
         """The decoded custom error behind a failed call. web3's eth-tester provider flattens revert data
         into a message, so on the embedded chain the call is replayed on eth-tester to get the raw bytes."""
-        if isinstance(exc, ContractLogicError) and isinstance(exc.data, str):
-            return self.decoder.decode(exc.data, label)
+        data = revert_data(exc)
+        if data is not None:
+            return self.decoder.decode(data, label)
         if self.embedded:
             tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
             replay = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value")}

@@ -14,6 +14,7 @@ from typing import Any
 from scf_ledger.cli.admin import add_admin_parser
 from scf_ledger.cli.http import add_api_arguments, api_call
 from scf_ledger.cli.risk import add_risk_parser
+from scf_ledger.cli.statement import add_statement_parser
 from scf_ledger.errors import ConfigurationError, ScfError
 
 
@@ -365,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_risk_parser(sub)
     add_admin_parser(sub)
+    add_statement_parser(sub)
 
     p = sub.add_parser("demo", help="run the whole story on the embedded chain")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -19,6 +19,7 @@ from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.ids import split_receivable_id
 from scf_ledger.domain.risk.config import Band
+from scf_ledger.services import blocks
 from scf_ledger.services.errors import Conflict, Forbidden, Invalid
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.services.types import Amount
@@ -329,13 +330,8 @@ def _unpaid_at_default(live: Session) -> dict[int, int]:
     return {r.token_id: ledger.unpaid_principal(r) for r in rows}
 
 
-def _mined(rt: Runtime, block: int) -> int:
-    """When `block` was mined (chain time)."""
-    return int(rt.chain.sender.run(lambda: rt.chain.w3.eth.get_block(block)["timestamp"]))
-
-
-def _block_times(rt: Runtime, blocks: set[int]) -> dict[int, int]:
-    return {b: _mined(rt, b) for b in blocks}
+def _block_times(rt: Runtime, numbers: set[int]) -> dict[int, int]:
+    return {b: blocks.mined_at(rt, b) for b in numbers}
 
 
 def _risk_row(a: Assessed) -> InstallmentRisk:
@@ -362,24 +358,9 @@ def _book(rt: Runtime, as_of: int | None) -> Book:
     with rt.sessions() as live:
         if at >= now:
             return _assess(rt, live, live, at, None)
-        block = _last_block_at(rt, at)
+        block = blocks.last_block_at(rt, at)
         with state_at(live, rt.indexer.replayed, block) as past:
             return _assess(rt, live, past, at, block)
-
-
-def _last_block_at(rt: Runtime, at: int) -> int:
-    """The last block mined at or before `at`, found by bisection over the blocks since the deployment's."""
-    low, high = rt.chain.deployment.deployment_block, rt.chain.w3.eth.block_number
-    deployed = _deployed_at(rt)
-    if at < deployed:
-        raise Invalid("as_of before the deployment", f"as_of {at} is before the deployment, at {deployed}")
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _mined(rt, middle) <= at:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def _assess(rt: Runtime, live: Session, state: Session, at: int, block: int | None) -> Book:
@@ -536,7 +517,7 @@ def summary(rt: Runtime, party: Party) -> ValuationSummary:
     if party.role != Role.PLATFORM:
         return ValuationSummary(nav=nav_report(rt, party, None)) if party.role in HOLDERS else ValuationSummary()
     now = rt.clock.now()
-    start = max(now - ROLL_RATE_DAYS * SECONDS_PER_DAY, _deployed_at(rt))
+    start = max(now - ROLL_RATE_DAYS * SECONDS_PER_DAY, blocks.deployed_at(rt))
     return ValuationSummary(
         nav=nav_report(rt, party, None),
         ecl=ecl_report(rt, None),
@@ -549,7 +530,3 @@ def installment_risk(rt: Runtime, token_id: int) -> InstallmentRisk | None:
     """The stage, PD, LGD, EAD, ECL and mark of one installment now; None once it is repaid."""
     assessed = _book(rt, None).installments.get(token_id)
     return None if assessed is None else _risk_row(assessed)
-
-
-def _deployed_at(rt: Runtime) -> int:
-    return _mined(rt, rt.chain.deployment.deployment_block)
