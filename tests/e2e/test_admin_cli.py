@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.utils.served import scf, serving_embedded
+from tests.utils.served import ROOT, scf, serving_embedded
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +72,12 @@ def test_a_statement_through_the_cli_is_the_apis_csv_checked_against_its_sha256(
     assert out.read_text().splitlines()[0] == "kind,asset,amount,counterparty,block,tx_hash,log_index"
     later = scf("statement", "--date", "2999-01-01", env=env)
     assert later.returncode == 1 and "date in the future" in later.stderr
+
+
+def test_the_signing_example_script_runs_against_a_served_api(env: dict[str, str]) -> None:
+    run_env = {**env, "API": env["SCF_API_URL"], "API_KEY": env["SCF_API_KEY"]}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "signed-request.py")], capture_output=True, text=True, env=run_env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the platform signed this answer: True" in done.stdout and done.stdout.startswith("200 ")

@@ -12,10 +12,11 @@ from starlette.types import Scope
 
 from scf_ledger.api import openapi, problems
 from scf_ledger.api.durable import resume_pending
-from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter
+from scf_ledger.api.middleware import BodyLimits, Outcomes, RequestCounter, SignedRequests
 from scf_ledger.api.routes import (
     desk,
     dilution,
+    keys,
     market,
     operations,
     orders,
@@ -86,12 +87,14 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
         dilution,
         valuation,
         statements,
+        keys,
     )
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request
         app.include_router(router, prefix=API_PREFIX)
     app.state.path_methods = problems.path_methods(API_PREFIX, routers)
     app.include_router(pages.router)
+    app.add_middleware(SignedRequests, runtime_of=lambda scope: scope["app"].state.runtime)
     app.add_middleware(BodyLimits)
     app.add_middleware(Outcomes, counter=app.state.metrics, route_of=route_template)  # outermost: sees all
     openapi.install(app)

@@ -1,4 +1,4 @@
-"""The two ASGI layers around every request, as plain ASGI (no per-request task or stream of Starlette's
+"""The ASGI layers around every request, as plain ASGI (no per-request task or stream of Starlette's
 BaseHTTPMiddleware):
 
 - `Outcomes`, outermost: gives each request an id (`X-Request-Id`), counts every answer by route and status
@@ -6,6 +6,8 @@ BaseHTTPMiddleware):
   the detail going to the log. The exception stops here, so the server keeps the connection open.
 - `BodyLimits`, inside it: refuses a body over the size limit (413) before reading more of it, and a JSON body
   nested deeper than the depth limit (400) before any parser sees it.
+- `SignedRequests`, inside that: a party with a request key must sign each request; answers to signed requests
+  are signed.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from collections.abc import Callable, Iterator
 from threading import Lock
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scf_ledger.api.problems import problem_response
+from scf_ledger.services import signing
+from scf_ledger.services.errors import Unauthorized
 
 log = logging.getLogger("scf_ledger.api")
 
@@ -158,3 +163,72 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return again
+
+
+class SignedRequests:
+    """Inside `BodyLimits` (the body is read already): a party that registered a request key must have signed
+    the request (services/signing.py), else 401 naming what is wrong; the answer to a signed request is signed
+    with the platform's key. A request without a known API key passes on, to be answered 401 by its route."""
+
+    def __init__(self, app: ASGIApp, runtime_of: Callable[[Scope], Any]) -> None:
+        self.app, self.runtime_of = app, runtime_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope["headers"]) if scope["type"] == "http" else {}
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        if not authorization.startswith("Bearer "):
+            await self.app(scope, receive, send)
+            return
+        rt = self.runtime_of(scope)
+        party = await run_in_threadpool(rt.party_for_key, authorization.removeprefix("Bearer ").strip())
+        if party is not None:  # looked up once: `current_party` takes it from the request's state
+            scope.setdefault("state", {})["party"] = party
+        signed = headers.get(signing.REQUEST_HEADER.encode())
+        if party is None or not (party.signs_requests or signed):
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        message = await receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+        request = signing.SignedRequest(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            body,
+            signed.decode("latin-1") if signed else None,
+        )
+        try:
+            await run_in_threadpool(signing.verify, rt, party, request)
+        except Unauthorized as refused:
+            await problem_response(401, refused.title, refused.detail, _slug(refused.title))(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), _signing(send, rt, signing.sign_response))
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _signing(send: Send, rt: Any, sign: Callable[[Any, bytes], str]) -> Send:
+    """A `send` that holds the answer back until its body is complete, then sends it with its signature."""
+    start: list[Message] = []
+    chunks: list[bytes] = []
+
+    async def signed(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.append(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = b"".join(chunks)
+        head = start[0]
+        head["headers"] = [*head.get("headers", []), (b"scf-response-signature", sign(rt, body).encode())]
+        await send(head)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return signed

@@ -46,7 +46,7 @@ log = logging.getLogger("scf_ledger.services")
 
 # Built once: building a statement costs more than running it, and this one runs on every request.
 PARTY_OF_KEY = (
-    select(PartyRow.address, PartyRow.name, PartyRow.role, PartyRow.custodial)
+    select(PartyRow.address, PartyRow.name, PartyRow.role, PartyRow.custodial, PartyRow.signs_requests)
     .join(ApiKeyRow, ApiKeyRow.party == PartyRow.address)
     .where(ApiKeyRow.digest == bindparam("digest"), ApiKeyRow.revoked.is_(False))
 )
@@ -87,11 +87,12 @@ class Party:
     name: str
     role: Role
     custodial: bool
+    signs_requests: bool = False  # it registered a request key: each of its requests must be signed
 
     @classmethod
     def of(cls, row: Any) -> Party:
         """From a party's row (or a row of its columns)."""
-        return cls(row.address, row.name, Role(row.role), row.custodial)
+        return cls(row.address, row.name, Role(row.role), row.custodial, bool(row.signs_requests))
 
 
 class Runtime:

@@ -366,6 +366,28 @@ class PartyRow(Base):
     encrypted_key: Mapped[str | None] = mapped_column(String(400), nullable=True)  # Fernet token
     gateway: Mapped[str | None] = mapped_column(ADDRESS, nullable=True, index=True)  # serving an obligor
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    signs_requests: Mapped[bool] = mapped_column(Boolean, default=False)  # has a request key: must sign
+
+
+class RequestKeyRow(Base):
+    """A public key a party signs its requests with (Ed25519 or RSA, PEM)."""
+
+    __tablename__ = "request_keys"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    party: Mapped[str] = mapped_column(ADDRESS, index=True)
+    algorithm: Mapped[str] = mapped_column(String(10))  # ed25519, rsa
+    public_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(BigInt)  # wall clock, Unix seconds
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RequestNonceRow(Base):
+    """A nonce a signed request used: the same (key, nonce) is refused while its timestamp could still pass."""
+
+    __tablename__ = "request_nonces"
+    key_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[int] = mapped_column(BigInt, index=True)
 
 
 class AuditRecordRow(Base):
