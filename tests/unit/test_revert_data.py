@@ -5,9 +5,9 @@ chain-facing tests run it on anvil (make test-anvil) and Hardhat's node (make te
 from __future__ import annotations
 
 import pytest
-from web3.exceptions import ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
-from scf_ledger.chain.errors import revert_data
+from scf_ledger.chain.errors import mined_despite_error, revert_data
 
 SELECTOR_AND_ID = "0x2a069180" + f"{12_345:064x}"  # UnknownReceivable(12345)
 HARDHAT = (
@@ -31,3 +31,15 @@ def test_the_revert_bytes_are_found_whatever_the_node(exc: Exception) -> None:
 def test_a_revert_without_data_has_none() -> None:
     assert revert_data(ContractLogicError("execution reverted", data={"message": "reverted", "data": None})) is None
     assert revert_data(ValueError("connection refused")) is None
+
+
+def test_a_transaction_hardhat_mined_and_answered_with_an_error_is_known_as_sent() -> None:
+    mined = "0x" + "ab" * 32
+    error = {"code": -32603, "message": "Error: Transaction reverted without a reason string"}
+    exc = Web3RPCError(
+        repr(error),
+        rpc_response={"jsonrpc": "2.0", "id": 1, "error": {**error, "data": {"txHash": mined, "data": "0x"}}},
+    )
+    assert mined_despite_error(exc) == bytes.fromhex("ab" * 32)
+    assert mined_despite_error(ValueError(repr({**error, "data": {"txHash": mined}}))) == bytes.fromhex("ab" * 32)
+    assert mined_despite_error(Web3RPCError("nonce too low")) is None  # never reached a block

@@ -123,3 +123,20 @@ def revert_data(exc: Exception) -> str | None:
         return data
     found = _RETURN_DATA.search(str(exc))
     return found.group(1) if found else None
+
+
+_TX_HASH = re.compile(r"'txHash': '0x([0-9a-fA-F]{64})'")
+
+
+def mined_despite_error(exc: Exception) -> bytes | None:
+    """The hash of a transaction the node mined although it answered the send with an error: Hardhat's
+    automining node runs a transaction that reverts into a block and names it in the error (`data.txHash`),
+    where anvil answers the hash and lets the receipt (status 0) tell. None for any other error."""
+    response = getattr(exc, "rpc_response", None)
+    error = response.get("error") if isinstance(response, dict) else None
+    data = error.get("data") if isinstance(error, dict) else None
+    mined = data.get("txHash") if isinstance(data, dict) else None
+    if not isinstance(mined, str):
+        found = _TX_HASH.search(str(exc))
+        mined = "0x" + found.group(1) if found else None
+    return bytes.fromhex(mined[2:]) if mined else None

@@ -33,6 +33,7 @@ from scf_ledger.chain.errors import (
     RevertDecoder,
     TransactionRefused,
     TransactionTimeout,
+    mined_despite_error,
     revert_data,
 )
 
@@ -549,9 +550,12 @@ class TransactionSender:
         return tx
 
     def _sent_already(self, exc: Exception, hashes: tuple[bytes, ...]) -> bool:
-        """Whether a send that failed with `exc` had reached the node before (a retried or replayed send): the
-        node knows these bytes, or took their nonce for one of these attempts."""
-        return _is_already_known(exc) or (_is_nonce_too_low(exc) and any(map(self._is_known, hashes)))
+        """Whether a send that failed with `exc` reached the node: it knows these bytes from before (a retried
+        or replayed send), mined them in spite of the error (Hardhat: a revert), or took their nonce for one of
+        these attempts."""
+        if _is_already_known(exc) or mined_despite_error(exc) in hashes:
+            return True
+        return _is_nonce_too_low(exc) and any(map(self._is_known, hashes))
 
     def _is_known(self, tx_hash: bytes) -> bool:
         try:
