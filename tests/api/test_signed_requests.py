@@ -88,3 +88,11 @@ def test_a_key_that_is_not_a_usable_public_key_is_refused(api: Api) -> None:
         refused = api.call("POST", "/v1/request-keys", "gate", {"public_key": pem})
         assert refused.status_code == 422 and detail in refused.json()["detail"]
     assert api.call("POST", "/v1/orders", "gate", order_body(api)).status_code == 201  # nothing was registered
+
+
+def test_each_request_is_its_own_callers(api: Api) -> None:
+    """The signing layer looks the caller up once per request and hands it on: never to the next request."""
+    assert api.ok("GET", "/v1/me", "gate")["name"] == "gate"
+    assert api.ok("GET", "/v1/me", "tier1")["name"] == "tier1"
+    assert api.call("GET", "/v1/me", None).status_code == 401
+    assert api.ok("GET", "/v1/me", "gate")["name"] == "gate"

@@ -181,8 +181,8 @@ class SignedRequests:
             return
         rt = self.runtime_of(scope)
         party = await run_in_threadpool(rt.party_for_key, authorization.removeprefix("Bearer ").strip())
-        if party is not None:  # looked up once: `current_party` takes it from the request's state
-            scope.setdefault("state", {})["party"] = party
+        if party is not None:  # looked up once: `current_party` takes it from this request's own state
+            scope["state"] = {**scope.get("state", {}), "party": party}
         signed = headers.get(signing.REQUEST_HEADER.encode())
         if party is None or not (party.signs_requests or signed):
             await self.app(scope, receive, send)
