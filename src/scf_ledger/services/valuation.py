@@ -1,8 +1,8 @@
 """What the book is worth and what it may lose, as of any chain time since the deployment (DESIGN §12, §14):
-each holding's NAV, each installment's stage, PD, LGD, EAD, ECL and mark, ECL by stage, and the roll-forward
-of ECL between two dates. The chain's side comes from the read model (replayed to the date when it is past,
-store/history.py); bands from the risk decisions and limit reviews made by then; the rules from
-domain/valuation.py."""
+each holding's NAV, each installment's stage, PD, LGD, EAD, ECL and mark, ECL by stage, the roll-forward of
+ECL and the roll rates between two dates, and vintage curves. The chain's side comes from the read model
+(replayed to the date when it is past, store/history.py); bands from the risk decisions and limit reviews made
+by then; the rules from domain/valuation.py."""
 
 from __future__ import annotations
 

@@ -185,7 +185,8 @@ def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Res
     except (NotFound, ValueError):  # unknown, malformed, or another party's: the same not-found page
         return _page("not_found.html", 404, what=receivable_id, party=party, csrf=web.csrf_token)
     steps = lineage.model_dump(mode="json", exclude_none=True)["steps"]
-    risk = valuation.installment_risk(rt, lineage.receivable_id) if party.role in VALUED_BY else None
+    valued = party.role == Role.PLATFORM or party.role in valuation.HOLDERS  # who sees stage, PD and ECL
+    risk = valuation.installment_risk(rt, lineage.receivable_id) if valued else None
     return _page(
         "receivable.html",
         receivable_id=receivable_id,
@@ -195,8 +196,6 @@ def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Res
         risk=None if risk is None else risk.model_dump(mode="json"),
     )
 
-
-VALUED_BY = (Role.PLATFORM, Role.SUPPLIER, Role.FINANCIER)  # who sees a receivable's stage, PD and ECL
 
 
 # THE OPERATOR'S DESK
