@@ -197,7 +197,6 @@ def receivable_page(receivable_id: str, request: Request, rt: RuntimeDep) -> Res
     )
 
 
-
 # THE OPERATOR'S DESK
 
 
