@@ -77,6 +77,12 @@ def test_dashboard_shows_the_apis_figures_and_the_lineage(seeded_server: tuple[s
             )
             assert cell.locator("td.rate").inner_text() == f"{point['default_rate_ppm'] / 10_000:.2f} %"
         assert page.locator("#vintage-chart g").count() == len({p["vintage"] for p in vintages["items"]})
+        table = page.locator("#roll-rates")
+        period = f"from={table.get_attribute('data-start')}&to={table.get_attribute('data-end')}"
+        rolled = httpx.get(f"{base}/v1/valuation/roll-rates?{period}", headers=auth).json()
+        for bucket in rolled["buckets"]:  # where the principal outstanding at the start went
+            went = sum(int(c["principal"]) for c in rolled["items"] if c["end"] == bucket)
+            assert page.locator(f'#roll-chart g[data-label="{bucket}"]').get_attribute("data-amount") == str(went)
         page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
 
         outstanding = ecl["items"][0]

@@ -128,7 +128,16 @@ def _valuation_charts(worth: dict[str, Any]) -> dict[str, str]:
     for point in worth["vintages"]["items"]:
         latest[point["vintage"]] = point["default_rate_ppm"]
     rates = [Bar(vintage, rate, "bad" if rate else "ok") for vintage, rate in latest.items()]
-    return {
+    charts = {}
+    if worth["roll_rates"] is not None:
+        rolled = worth["roll_rates"]
+        where = {b: 0 for b in rolled["buckets"]}
+        for cell in rolled["items"]:
+            where[cell["end"]] += int(cell["principal"])
+        tones = {"current": "ok", "repaid": "ok", "defaulted": "bad"}
+        bars = [Bar(b, amount, tones.get(b, "warn")) for b, amount in where.items()]
+        charts["roll_chart"] = bar_chart("Where the principal outstanding 30 days ago is now", bars, "roll-chart")
+    return charts | {
         "ecl_chart": bar_chart("Expected credit loss by stage", stages, "ecl-chart"),
         "vintage_chart": bar_chart(
             "Cumulative default rate by origination month", rates, "vintage-chart", show=_percent, label=_percent
