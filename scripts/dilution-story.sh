@@ -4,13 +4,7 @@
 # (latest installment first), an early repayment that owes no fee, and a dispute that pauses the penalty and is
 # rejected; then what each holder claims and the audit log of it.
 set -euo pipefail
-API=${API:-http://127.0.0.1:8000}
-NODE=${NODE:-http://127.0.0.1:8545}
-ADMIN=$(cat "${ADMIN_KEY_FILE:-admin.key}")
-post() { curl -s -X POST "$API$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "${3:-{\}}"; }
-get()  { curl -s "$API$2" -H "Authorization: Bearer $1"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-rpc()  { curl -s -X POST "$NODE" -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"; }
+source "$(dirname "$0")/story-lib.sh"
 travel_to() {  # the node's next block at chain time $1; then the service has indexed it
   rpc evm_setNextBlockTimestamp "[$1]" > /dev/null
   rpc evm_mine '[]' > /dev/null

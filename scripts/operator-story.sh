@@ -3,13 +3,7 @@
 # request (anvil): a review, a fee withdrawal, a blacklist entry, and the default the service marks by itself once
 # chain time passes due + 90 days; then the audit log of all of it.
 set -euo pipefail
-API=${API:-http://127.0.0.1:8000}
-NODE=${NODE:-http://127.0.0.1:8545}
-ADMIN=$(cat "${ADMIN_KEY_FILE:-admin.key}")
-post() { curl -s -X POST "$API$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "${3:-{\}}"; }
-get()  { curl -s "$API$2" -H "Authorization: Bearer $1"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-rpc()  { curl -s -X POST "$NODE" -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" > /dev/null; }
+source "$(dirname "$0")/story-lib.sh"
 order() {  # buyer, device id: a 300 sUSD order of a thin file (the scorecard's band D: review)
   post "$GATE" /v1/orders "{\"buyer\":\"$1\",\"supplier\":\"$T1A\",\"principal\":\"300000000\",\"installments\":3,\"fee_bps\":100,\"document_hash\":\"0x$(openssl rand -hex 32)\",\"device_id\":\"$2\",\"profile\":{\"age\":25,\"monthly_income\":\"4000000000\",\"employment_months\":60,\"credit_history\":\"all_paid_here\",\"savings\":\"lt_100\",\"checking_account\":\"overdrawn\"},\"login_hour\":14}"
 }
@@ -35,8 +29,8 @@ post "$ADMIN" /v1/blacklist '{"kind":"device","value":"phone-2","reason":"report
 order "$BUYA" phone-2 | field '["decision"]["reason_codes"][0]'
 
 echo "== 200 days pass on the chain: the service marks the unpaid installments Defaulted by itself"
-rpc evm_increaseTime '[17280000]'
-rpc evm_mine '[]'
+rpc evm_increaseTime '[17280000]' > /dev/null
+rpc evm_mine '[]' > /dev/null
 for _ in $(seq 1 100); do
   DEFAULTS=$(get "$ADMIN" '/v1/audit?action=receivable.default' | field '["items"].__len__()')
   [ "$DEFAULTS" -ge 2 ] && break

@@ -75,7 +75,8 @@ async def _operation(request: Request, rt: Runtime) -> tuple[OperationRow, Party
         if row is not None and party is None:
             await run_in_threadpool(operations.abandon, rt, row.id, f"party {row.party} is not known any more")
         return (row, party, False) if row is not None and party is not None else None
-    party: Party | None = request.scope.get(AS_PARTY)
+    # The desk's own writes name their party; others were looked up once already by the signing layer.
+    party: Party | None = request.scope.get(AS_PARTY) or request.scope.get("state", {}).get("party")
     if party is None:
         api_key = bearer_key(request.headers.get("Authorization"))
         party = await run_in_threadpool(rt.party_for_key, api_key) if api_key else None

@@ -80,7 +80,8 @@ def _load(pem: str) -> tuple[str, ed25519.Ed25519PublicKey | rsa.RSAPublicKey]:
 
 
 def register(rt: Runtime, party: Party, body: RequestKeyCreate) -> RequestKeyOut:
-    """Registers a public key: from now on every request of `party` must be signed (by one of its keys)."""
+    """Registers a public key: from now on every request of `party` must be signed (by one of its keys). The
+    same key registered again is the same registration (a retry after a lost answer adds nothing)."""
     algorithm, key = _load(body.public_key)
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     row = RequestKeyRow(
@@ -91,6 +92,12 @@ def register(rt: Runtime, party: Party, body: RequestKeyCreate) -> RequestKeyOut
         created_at=int(time.time()),
     )
     with rt.sessions.begin() as session:
+        same = select(RequestKeyRow).where(
+            RequestKeyRow.party == party.address, RequestKeyRow.public_key == pem, RequestKeyRow.revoked.is_(False)
+        )
+        known = session.scalars(same).first()
+        if known is not None:
+            return _out(known)
         session.add(row)
         session.execute(update(PartyRow).where(PartyRow.address == party.address).values(signs_requests=True))
     return _out(row)
