@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     replace_after: float = Field(default=30.0, gt=0)
     auto_default: bool = True  # the scheduled job marks defaults when due; off: the platform marks each by hand
     session_seconds: int = Field(default=8 * 3_600, gt=0)  # a dashboard session ends this long after log-in
+    # Webhooks (DESIGN §13): the wait before each attempt of a delivery, in seconds (the first is immediate), how
+    # long a receiver may take to answer, how often due deliveries are looked for, and how many are sent at once.
+    webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1_800, 7_200, 18_000, 36_000)
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_interval: float = Field(default=1.0, gt=0)
+    webhook_concurrency: int = Field(default=16, ge=1)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_local(self) -> Settings:

@@ -27,8 +27,10 @@ from scf_ledger.api.routes import (
     statements,
     system,
     valuation,
+    webhooks,
 )
 from scf_ledger.services import operations as pending_operations
+from scf_ledger.services.webhooks import Dispatcher
 from scf_ledger.services.runtime import Runtime
 from scf_ledger.web import pages
 
@@ -59,15 +61,19 @@ async def _recover(app: FastAPI, interval: float) -> None:
 def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        recovery = None
+        recovery, dispatcher = None, None
         if background_indexing:
             if rt.db_url.startswith("sqlite"):  # one process per SQLite file: a lease left is a dead one's
                 pending_operations.release_all(rt)
             rt.start_background_indexing()
             recovery = asyncio.create_task(_recover(app, rt.settings.index_interval))
+            dispatcher = Dispatcher(rt)
+            dispatcher.start()
         yield
         if recovery is not None:
             recovery.cancel()
+        if dispatcher is not None:
+            dispatcher.stop()
         rt.close()
 
     app = FastAPI(title="scf-ledger", version="0.1.0", lifespan=lifespan, docs_url="/docs")
@@ -88,6 +94,7 @@ def create_app(rt: Runtime, *, background_indexing: bool = True) -> FastAPI:
         valuation,
         statements,
         keys,
+        webhooks,
     )
     routers = [m.router for m in modules]
     for router in routers:  # each straight under the app: a level of included routers costs every request

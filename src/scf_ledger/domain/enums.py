@@ -43,3 +43,24 @@ class Role(StrEnum):
     @property
     def kind(self) -> Kind:
         return Kind[self.name]
+
+
+class EventType(StrEnum):
+    """What a webhook endpoint may subscribe to (DESIGN §13): from the indexed chain, from the chain-time job
+    (`receivable.overdue`), and from the service (`order.decided`, `operation.finished`)."""
+
+    ORDER_DECIDED = "order.decided"
+    RECEIVABLE_ORIGINATED = "receivable.originated"
+    RECEIVABLE_TRANSFERRED = "receivable.transferred"
+    FINANCING_COMPLETED = "financing.completed"
+    REPAYMENT_RECEIVED = "repayment.received"
+    CLAIM_AVAILABLE = "claim.available"
+    RECEIVABLE_OVERDUE = "receivable.overdue"
+    RECEIVABLE_DEFAULTED = "receivable.defaulted"
+    DISPUTE_OPENED = "dispute.opened"
+    DISPUTE_CLOSED = "dispute.closed"
+    OPERATION_FINISHED = "operation.finished"
+
+
+# Sent, whatever an endpoint subscribed to, when an event it may have received was on a block a reorg orphaned.
+EVENT_RETRACTED = "event.retracted"

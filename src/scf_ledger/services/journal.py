@@ -221,3 +221,9 @@ def step(name: str, fn: Callable[[], T]) -> T:
     must be the same when the operation runs again."""
     log: Any = ACTIVE_STEP_LOG.get()
     return log.value(name, fn) if isinstance(log, Journal) else fn()
+
+
+def current_operation_id() -> str | None:
+    """The id of the operation running in this context (thread or task), if any."""
+    log: Any = ACTIVE_STEP_LOG.get()
+    return log.operation_id if isinstance(log, Journal) else None

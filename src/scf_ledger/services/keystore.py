@@ -1,5 +1,5 @@
-"""Custodial signing keys, encrypted at rest with a key derived from the master key (Fernet: AES-128-CBC +
-HMAC-SHA256); decrypted keys are kept in memory only."""
+"""Custodial signing keys (and webhook secrets), encrypted at rest with a key derived from the master key (Fernet:
+AES-128-CBC + HMAC-SHA256); decrypted keys are kept in memory only."""
 
 from __future__ import annotations
 
@@ -28,17 +28,24 @@ class Keystore:
         return account, self.encrypt(account)
 
     def encrypt(self, account: LocalAccount) -> str:
-        return self._fernet.encrypt(bytes(account.key)).decode()
+        return self.seal(bytes(account.key))
+
+    def seal(self, secret: bytes) -> str:
+        """Any secret the service must read back (a webhook signing secret), encrypted for the database."""
+        return self._fernet.encrypt(secret).decode()
+
+    def unseal(self, sealed: str) -> bytes:
+        try:
+            return self._fernet.decrypt(sealed.encode())
+        except InvalidToken:
+            raise ConfigurationError(
+                "a stored secret cannot be decrypted: SCF_MASTER_KEY differs from the one it was stored with"
+            ) from None
 
     def account(self, address: str, encrypted: str) -> LocalAccount:
         with self._lock:
             cached = self._cache.get(address)
             if cached is None:
-                try:
-                    cached = Account.from_key(self._fernet.decrypt(encrypted.encode()))
-                except InvalidToken:
-                    raise ConfigurationError(
-                        "a custodial key cannot be decrypted: SCF_MASTER_KEY differs from the one it was stored with"
-                    ) from None
+                cached = Account.from_key(self.unseal(encrypted))
                 self._cache[address] = cached
             return cached

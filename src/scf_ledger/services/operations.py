@@ -13,11 +13,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from scf_ledger.domain.enums import EventType
 from scf_ledger.services.errors import Invalid, NotFound
 from scf_ledger.services.journal import Journal, new_operation_id
 from scf_ledger.services.models import OperationOut, TransactionOut
 from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.store import outbox
 from scf_ledger.store.models import OperationRow, StepRow
+from scf_ledger.store.outbox import Notice
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 
@@ -80,13 +83,16 @@ def _earlier(rt: Runtime, party: Party, key: str | None, request: Request, diges
 
 def finish(rt: Runtime, journal: Journal, status_code: int, response: Any) -> None:
     """Records the answer with the steps not written yet: `succeeded` for a 2xx, `failed` otherwise; the lease
-    ends."""
+    ends, and `operation.finished` is told to the party's webhooks."""
     with rt.sessions.begin() as session:
         journal.save(session)
         row = session.get(OperationRow, journal.operation_id)
         if row is not None:
             row.status = SUCCEEDED if status_code < 300 else FAILED
             row.status_code, row.response, row.owner, row.lease_until = status_code, response, None, None
+            data = {"operation_id": row.id, "route": row.route, "status": row.status, "status_code": status_code}
+            notice = Notice(EventType.OPERATION_FINISHED, row.id, {row.party}, data)
+            outbox.emit(session, notice, rt.chain.deployment.chain_id, row.id)
     journal.saved()
 
 

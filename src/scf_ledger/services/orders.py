@@ -6,10 +6,11 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from scf_ledger.chain.client import OriginationRequest
 from scf_ledger.domain.constants import SECONDS_PER_DAY
-from scf_ledger.domain.enums import Role
+from scf_ledger.domain.enums import EventType, Role
 from scf_ledger.domain.ids import purchase_token_ids
 from scf_ledger.domain.risk import (
     ApplicantProfile,
@@ -18,7 +19,7 @@ from scf_ledger.domain.risk import (
     GeoPoint,
     OrderRequest,
 )
-from scf_ledger.services import audit, controls, credit
+from scf_ledger.services import audit, controls, credit, webhooks
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import step
 from scf_ledger.services.models import (
@@ -35,6 +36,7 @@ from scf_ledger.services.models import (
 from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.store.access import serves
 from scf_ledger.store.models import CreditOrderRow, RiskDecisionRow
+from scf_ledger.store.outbox import Notice
 
 ACK_WINDOW = 7 * SECONDS_PER_DAY  # the buyer has a week to acknowledge
 STATUS_OF_OUTCOME = {"approve": "approved", "review": "review", "decline": "declined"}
@@ -155,8 +157,28 @@ def create(rt: Runtime, gateway: Party, body: OrderCreate) -> OrderOut:
             session.add(order)
             session.flush()
             session.add(row)
+            _tell_decided(rt, session, order, row)
     rt.read_your_writes()
     return order_out(order, row)
+
+
+def _tell_decided(rt: Runtime, session: Session, order: CreditOrderRow, decision: RiskDecisionRow | None) -> None:
+    """`order.decided` to the order's gateway, buyer and supplier: by the risk engine (approved, declined, or
+    sent to review), or by the platform's review."""
+    data = {
+        "order_id": order.id,
+        "status": order.status,
+        "buyer": order.buyer,
+        "supplier": order.supplier,
+        "principal": str(order.principal),
+        "installments": order.installments,
+        "reviewed": order.reviewer is not None,
+        "score": decision.score if decision is not None else None,
+        "band": decision.band if decision is not None else None,
+        "reason_codes": decision.reason_codes if decision is not None else [],
+    }
+    parties = {order.gateway, order.buyer, order.supplier}
+    webhooks.tell(rt, session, Notice(EventType.ORDER_DECIDED, order.id, parties, data), f"{order.id}:{order.status}")
 
 
 def visible_order(rt: Runtime, party: Party, order_id: str) -> tuple[CreditOrderRow, RiskDecisionRow | None]:
@@ -230,6 +252,7 @@ def review(rt: Runtime, platform: Party, order_id: str, body: ReviewCreate) -> O
             row.principal = body.principal if body.principal is not None else row.principal
             row.deadline = now + ACK_WINDOW
             row.reviewer, row.review_reason = platform.address, body.reason
+            _tell_decided(rt, session, row, decision)
         order = row
     detail = {"decision": body.decision, "principal": str(order.principal), "limit": str(line) if line else None}
     audit.record(rt, platform.address, "order.review", order_id, reason=body.reason, detail=detail, tx_hash=tx_hash)

@@ -33,7 +33,7 @@ from scf_ledger.chain.keys import deployer_account
 from scf_ledger.config import Settings
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
-from scf_ledger.services import credit, defaults, limits
+from scf_ledger.services import credit, defaults, limits, webhooks
 from scf_ledger.services.errors import Conflict
 from scf_ledger.services.journal import Journal, active, new_operation_id
 from scf_ledger.services.keystore import Keystore
@@ -120,6 +120,7 @@ class Runtime:
         self.clock = ChainClock(chain.now, max_age=min(settings.index_interval, 1.0))
         self.defaults_checked_at = -defaults.CHECK_EVERY  # chain time of the default job's last run
         self.limits_reviewed_at = -(2**62)  # chain time of the last review of every line (never yet)
+        self.overdue_checked_at = -webhooks.OVERDUE_EVERY  # chain time of the overdue job's last run
         # One indexing pass at a time in this process (the checkpoint has one writer; workers take turns on it
         # in the database). Sends never wait for it, and a write waits only until its own block is indexed.
         self._indexing = threading.Lock()
@@ -187,8 +188,9 @@ class Runtime:
         self.engine.dispose()
 
     def sync(self) -> None:
-        """Indexes up to the node's head, restores expired freezes and marks the defaults that fell due (the
-        background task of the leading worker, and at start)."""
+        """Indexes up to the node's head, restores expired freezes, marks the defaults that fell due, reviews the
+        lines due and tells of installments gone overdue (the background task of the leading worker, and at
+        start)."""
         with self._indexing:
             self.indexer.run_until_synced()
         self.clock.forget()
@@ -198,6 +200,7 @@ class Runtime:
         if changed:
             with self._indexing:
                 self.indexer.run_until_synced()
+        webhooks.tell_overdue(self)
 
     def read_your_writes(self) -> None:
         """After a write: indexes through the block of the newest receipt, so that the caller reads its own

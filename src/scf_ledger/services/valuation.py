@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -21,7 +22,6 @@ from scf_ledger.domain.ids import split_receivable_id
 from scf_ledger.domain.risk.config import Band
 from scf_ledger.services import blocks
 from scf_ledger.services.errors import Conflict, Forbidden, Invalid
-from scf_ledger.services.runtime import Party, Runtime
 from scf_ledger.services.types import Amount
 from scf_ledger.store.history import state_at
 from scf_ledger.store.models import (
@@ -37,6 +37,9 @@ from scf_ledger.store.models import (
     RiskDecisionRow,
 )
 from scf_ledger.store.reports import AGING_BUCKETS
+
+if TYPE_CHECKING:
+    from scf_ledger.services.runtime import Party, Runtime
 
 HOLDERS = (Role.SUPPLIER, Role.FINANCIER)
 
@@ -368,7 +371,7 @@ def _assess(rt: Runtime, live: Session, state: Session, at: int, block: int | No
     bands = rt.risk.config.scorecard.bands
     position = {b.name: i for i, b in enumerate(bands)}
     ladder = [rules.WriteOff(r.days, r.bps) for r in rt.risk.config.valuation.write_off]
-    terms = _terms_by_purchase(live, state)
+    terms = terms_by_purchase(live, state)
     accrued_until = _penalty_points(live, block)
     at_origination, now_by_obligor = _bands_at(live, at)
     installments: dict[int, Assessed] = {}
@@ -442,7 +445,7 @@ class PurchaseTerms:
     default_days: int
 
 
-def _terms_by_purchase(live: Session, state: Session) -> dict[int, PurchaseTerms]:
+def terms_by_purchase(live: Session, state: Session) -> dict[int, PurchaseTerms]:
     """The terms of each purchase: those set last before it was originated (the ledger's constructor sets the
     first)."""
     terms = live.execute(

@@ -419,3 +419,68 @@ class BlacklistEntryRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[int] = mapped_column(BigInt)  # chain time
     tx_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)
+
+
+# WEBHOOKS
+
+
+class WebhookEndpointRow(Base):
+    """A party's webhook endpoint: where to, which event types, and its signing secret (sealed with the master
+    key; the previous one is still signed with until `previous_until`, so a receiver can rotate without a gap)."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    party: Mapped[str] = mapped_column(ADDRESS, index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(Text)
+    previous_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    previous_until: Mapped[int | None] = mapped_column(BigInt, nullable=True)  # wall clock, Unix seconds
+    created_at: Mapped[int] = mapped_column(BigInt)  # wall clock, Unix seconds
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebhookEventRow(Base):
+    """An event told to endpoints, with the exact body they are sent. `block_number` is None for the service's
+    events; a chain event is sent once its block has the configured confirmations, and is `retracted` when a
+    reorg orphans its block."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(160), index=True)
+    block_number: Mapped[int | None] = mapped_column(BigInt, nullable=True, index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)  # wall clock
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebhookDeliveryRow(Base):
+    """One event to one endpoint: pending until a 2xx answer (delivered), or until the retry schedule runs out
+    (failed; a replay starts it again); cancelled when its endpoint is deleted or its event retracted before a
+    first attempt. A worker sending it holds a lease (owner, until), as for operations."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending, delivered, failed, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # all attempts, replays included
+    round_attempts: Mapped[int] = mapped_column(Integer, default=0)  # since the last replay: the schedule's place
+    next_at: Mapped[float] = mapped_column(Float, index=True)  # wall clock
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    delivered_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class WebhookAttemptRow(Base):
+    """One attempt at a delivery: when, the receiver's status code (None: no answer) or what went wrong."""
+
+    __tablename__ = "webhook_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    at: Mapped[float] = mapped_column(Float)  # wall clock
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -144,6 +144,17 @@ def _receivable(session: Session, token_id: int) -> ReceivableRow:
     return row
 
 
+def holdings_of(session: Session, token_id: int) -> list[HoldingRow]:
+    """Every holding of `token_id` as the batch has left it so far (the batch prefetched all of its ids')."""
+    cache: dict[tuple[type, Any], Any] = session.info.get("projection_cache", {})
+    return [r for (model, key), r in cache.items() if model is HoldingRow and key[0] == token_id and r is not ABSENT]
+
+
+def receivable_of(session: Session, token_id: int) -> ReceivableRow:
+    """The receivable as the batch has left it so far."""
+    return _receivable(session, token_id)
+
+
 def clear_cache(session: Session) -> None:
     session.info.pop("projection_cache", None)
 

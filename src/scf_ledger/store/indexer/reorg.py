@@ -1,6 +1,7 @@
 """Reorgs: the newest stored block hash commits to every ancestor, so one comparison per poll finds a fork;
 only on a mismatch are the stored hashes walked back (at most `depth`). A rollback deletes everything above
-the fork and rebuilds the projections from the remaining events, with the checkpoint, in one transaction."""
+the fork and rebuilds the projections from the remaining events, with the checkpoint, in one transaction; the
+webhook events of the orphaned blocks are retracted in it (store/outbox.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from scf_ledger.store import outbox
 from scf_ledger.store.indexer.projection import DecodedEvent, apply_event, clear_cache, reset_projections
 from scf_ledger.store.models import ChainEvent, ChainMeta, IndexedBlock
 
@@ -47,6 +49,7 @@ def roll_back(session: Session, fork: int, replayed: Callable[[ChainEvent, int],
     meta = session.get(ChainMeta, 1)
     assert meta is not None
     dropped = meta.last_block - fork
+    outbox.retract_above(session, fork)
     session.execute(delete(ChainEvent).where(ChainEvent.block_number > fork))
     session.execute(delete(IndexedBlock).where(IndexedBlock.number > fork))
     reset_projections(session)

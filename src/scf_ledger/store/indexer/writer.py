@@ -1,6 +1,6 @@
 """Writes one batch in one database transaction: the decoded events (keyed by chain id, tx hash, log index,
-so a replay inserts nothing twice), their projections, the hash of every processed block, and the checkpoint.
-A crash loses the whole batch or nothing."""
+so a replay inserts nothing twice), their projections, what they tell the webhooks (store/outbox.py), the hash of
+every processed block, and the checkpoint. A crash loses the whole batch or nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from scf_ledger.store import outbox
+from scf_ledger.store.indexer.notices import notify
 from scf_ledger.store.indexer.projection import DecodedEvent, apply_event, clear_cache, prefetch
 from scf_ledger.store.indexer.sources import IndexerError
 from scf_ledger.store.models import ChainEvent, ChainMeta, IndexedBlock
@@ -52,6 +54,7 @@ def write_batch(
             }
         )
         apply_event(session, ev)
+        notify(session, ev)
         if pause:
             session.flush()
             time.sleep(pause)
@@ -64,4 +67,5 @@ def write_batch(
     )
     meta.last_block = end
     clear_cache(session)
+    outbox.forget(session)
     return len(rows)
