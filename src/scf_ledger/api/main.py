@@ -30,8 +30,8 @@ from scf_ledger.api.routes import (
     webhooks,
 )
 from scf_ledger.services import operations as pending_operations
-from scf_ledger.services.webhooks import Dispatcher
 from scf_ledger.services.runtime import Runtime
+from scf_ledger.services.webhooks import Dispatcher
 from scf_ledger.web import pages
 
 API_PREFIX = "/v1"
