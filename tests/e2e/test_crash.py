@@ -11,21 +11,17 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from scf_ledger.chain.anvil import AnvilNode, free_port
+from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.connection import connect
 from scf_ledger.chain.gateways import Gateways
@@ -34,40 +30,11 @@ from scf_ledger.chain.proxy import FaultyProxy
 from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.indexer.reconcile import reconcile
 from tests.utils.api import Api
-from tests.utils.served import ROOT, wait_healthy
+from tests.utils.served import Server
 from tests.utils.writes import WRITES, count
 
 SEND = "eth_sendRawTransaction"
 FULL = os.environ.get("SCF_FAULTS") == "full"
-
-
-class Server:
-    """`scf serve` on a node and a database, started and killed at will."""
-
-    def __init__(self, node_url: str, deployment: Path, db_url: str, key_file: Path) -> None:
-        self.args = ["--rpc-url", node_url, "--deployment", str(deployment), "--db-url", db_url]
-        self.args += ["--admin-key-file", str(key_file), "--port", str(free_port())]
-        self.base = f"http://127.0.0.1:{self.args[-1]}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [sys.executable, "-m", "scf_ledger.cli.main", "serve", *self.args]
-        # The default job off: the default route's case moves the clock past every installment's default date.
-        env = {**os.environ, "SCF_AUTO_DEFAULT": "false"}
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        wait_healthy(self.base)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 @dataclass(frozen=True)

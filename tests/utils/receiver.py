@@ -1,6 +1,8 @@
 """A webhook receiver on loopback for the tests: verifies every delivery's Standard Webhooks signature with the
 secret of the endpoint it was sent to, and keeps what arrived. Each path behaves as told: `ok` answers 204,
-`flaky` answers 500 to the first attempt of every event, `hang` answers nothing for `hang_seconds`."""
+`flaky` answers 500 to the first attempt of every event, `hang` answers nothing for `hang_seconds` (then 504,
+keeping nothing), `slow` keeps what arrived and then takes `slow_seconds` to answer (a sender killed meanwhile
+never hears that it arrived)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Arrival:
 @dataclass
 class Receiver:
     hang_seconds: float = 5.0
+    slow_seconds: float = 1.5
     secrets: dict[str, str] = field(default_factory=dict)  # path -> whsec_ secret
     arrivals: list[Arrival] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # what failed verification, and why
@@ -44,6 +47,9 @@ class Receiver:
                 receiver.attempts[(path, event_id)] += 1
                 if path == "hang":
                     time.sleep(receiver.hang_seconds)
+                    self.send_response(504)
+                    self.end_headers()
+                    return
                 if path == "flaky" and receiver.attempts[(path, event_id)] == 1:
                     self.send_response(500)
                     self.end_headers()
@@ -57,6 +63,8 @@ class Receiver:
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 receiver.arrivals.append(Arrival(path, event_id, body, headers))
+                if path == "slow":
+                    time.sleep(receiver.slow_seconds)
                 self.send_response(204)
                 self.end_headers()
 

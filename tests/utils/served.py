@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -133,3 +134,35 @@ def story_served(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
         )
         assert story.returncode == 0, story.stdout + story.stderr
         yield base, admin_key, story.stdout
+
+
+class Server:
+    """`scf serve` on a node and a database, started and killed at will."""
+
+    def __init__(
+        self, node_url: str, deployment: Path, db_url: str, key_file: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.env = env or {}
+        self.args = ["--rpc-url", node_url, "--deployment", str(deployment), "--db-url", db_url]
+        self.args += ["--admin-key-file", str(key_file), "--port", str(free_port())]
+        self.base = f"http://127.0.0.1:{self.args[-1]}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "scf_ledger.cli.main", "serve", *self.args]
+        # The default job off: the default route's case moves the clock past every installment's default date.
+        env = {**os.environ, "SCF_AUTO_DEFAULT": "false", **self.env}
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_healthy(self.base)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
