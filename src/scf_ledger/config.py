@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
     webhook_interval: float = Field(default=1.0, gt=0)
     webhook_concurrency: int = Field(default=16, ge=1)
+    # Endpoints on loopback, private, link-local or reserved addresses (the service's own network, a cloud's
+    # metadata address): refused outside local mode unless allowed here.
+    webhook_private_targets: bool | None = None  # None: allowed in local mode only
+
+    @property
+    def private_webhook_targets(self) -> bool:
+        return self.mode == "local" if self.webhook_private_targets is None else self.webhook_private_targets
 
     @model_validator(mode="after")
     def _no_default_secret_outside_local(self) -> Settings:

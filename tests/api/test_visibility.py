@@ -36,6 +36,7 @@ class World:
     order_id: str
     receivable: str
     offer_id: str
+    webhook_id: str  # tier1's endpoint
 
 
 @pytest.fixture
@@ -59,7 +60,10 @@ def world(api: Api) -> World:
         "bank",
         {"receivable_id": receivable, "rate_bps": 500, "max_units": "10", "expiry": expiry},
     )
-    return World(placed["id"], receivable, offer["id"])
+    hook = api.ok(
+        "POST", "/v1/webhooks", "tier1", {"url": "https://example.com/hook", "event_types": ["order.decided"]}
+    )
+    return World(placed["id"], receivable, offer["id"], hook["id"])
 
 
 def _requests(api: Api, world: World) -> dict[str, tuple[str, str, dict | None]]:
@@ -85,6 +89,9 @@ def _requests(api: Api, world: World) -> dict[str, tuple[str, str, dict | None]]
         "POST /v1/repayments for R, above what is due": ("POST", "/v1/repayments", overpay),
         "GET /v1/participants": ("GET", "/v1/participants", None),
         "GET /v1/valuation/ecl": ("GET", "/v1/valuation/ecl", None),
+        "GET /v1/webhooks/{W}": ("GET", f"/v1/webhooks/{world.webhook_id}", None),
+        "GET /v1/webhooks/{W}/deliveries": ("GET", f"/v1/webhooks/{world.webhook_id}/deliveries", None),
+        "DELETE /v1/webhooks/{W} (another's)": ("DELETE", f"/v1/webhooks/{world.webhook_id}", None),
     }
 
 

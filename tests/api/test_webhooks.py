@@ -228,3 +228,23 @@ def test_an_endpoint_is_its_partys_alone_and_its_secret_is_shown_once(api: Api) 
     assert api.call("DELETE", f"/v1/webhooks/{created['id']}", "bank").status_code == 404
     assert api.call("POST", f"/v1/webhooks/{created['id']}/replay", "bank", {}).status_code == 404
     assert api.ok("GET", "/v1/webhooks", "tier2")["items"] == []
+
+
+def test_outside_local_mode_an_endpoint_inside_the_services_network_is_refused(api: Api) -> None:
+    rt = api.service
+    settings = rt.settings
+    rt.settings = settings.model_copy(update={"webhook_private_targets": False})
+    try:
+        for url in (
+            "http://127.0.0.1:9/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://10.1.2.3/hook",
+            "http://[::1]/hook",
+            "http://no-such-host.invalid/hook",
+        ):
+            answer = api.call("POST", "/v1/webhooks", "tier1", {"url": url, "event_types": ["order.decided"]})
+            assert answer.status_code == 422 and answer.json()["title"] == "Webhook target not allowed", url
+        public = {"url": "https://93.184.216.34/hook", "event_types": ["order.decided"]}
+        assert api.call("POST", "/v1/webhooks", "tier1", public).status_code == 201
+    finally:
+        rt.settings = settings

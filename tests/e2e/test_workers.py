@@ -1,6 +1,7 @@
 """Several workers on one PostgreSQL: `scf serve --workers 2` and a third `scf serve`, started at the same
 moment on a fresh database, share one custodial signer under concurrent writes: every write answered 201,
-each done once on-chain, no nonce used twice, and the read model equal to the chain."""
+each done once on-chain, no nonce used twice, and the read model equal to the chain; the three dispatchers
+deliver each webhook event once (a lease each), signed."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from scf_ledger.chain.client import ScfChain
 from scf_ledger.chain.connection import connect
 from scf_ledger.chain.keys import deployer_account
 from tests.utils.postgres import PostgresCluster
+from tests.utils.receiver import Receiver
 from tests.utils.served import ROOT, scf, wait_healthy
 
 WRITES = 40
 
 
 def test_three_workers_share_a_signer(postgres: PostgresCluster, tmp_path: Path) -> None:
+    receiver = Receiver()
     db_url = postgres.new_database().replace("postgresql+psycopg://", "postgresql://")  # the README's form
     with AnvilNode.start() as node:
         w3 = connect(node.url)
@@ -51,6 +54,9 @@ def test_three_workers_share_a_signer(postgres: PostgresCluster, tmp_path: Path)
             while not key_file.exists():
                 time.sleep(0.1)
             admin = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
+            hook = {"url": receiver.url("ok"), "event_types": ["operation.finished"]}
+            created = httpx.post(f"{bases[0]}/v1/webhooks", json=hook, headers=admin, timeout=60).json()
+            receiver.secrets["ok"] = created["secret"]
             supplier = httpx.post(
                 f"{bases[1]}/v1/participants", json={"kind": "supplier", "name": "s"}, headers=admin, timeout=60
             ).json()
@@ -68,11 +74,17 @@ def test_three_workers_share_a_signer(postgres: PostgresCluster, tmp_path: Path)
             time.sleep(2)  # the leader's background pass indexes the last blocks
             result = scf("reconcile", "--rpc-url", node.url, "--deployment", str(deployment), "--db-url", db_url)
             assert result.returncode == 0, result.stdout + result.stderr
+            deadline = time.monotonic() + 60
+            while len(receiver.ids("ok")) < WRITES + 1 and time.monotonic() < deadline:  # and the supplier's
+                time.sleep(0.2)
         finally:
             for process in started:
                 process.terminate()
             errors = [process.communicate(timeout=30)[1] for process in started]
+            receiver.close()
         assert not any("Traceback" in e for e in errors), "\n".join(errors)
+        assert receiver.refused == [] and len(receiver.ids("ok")) == WRITES + 1
+        assert len(receiver.arrivals) == WRITES + 1  # three dispatchers, and each event sent once
 
 
 BURST = 200

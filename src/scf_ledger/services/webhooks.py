@@ -11,8 +11,10 @@ at a time: a receiver that answers 5xx or hangs holds up only its own deliveries
 from __future__ import annotations
 
 import base64
+import ipaddress
 import logging
 import secrets
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +31,7 @@ from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import EventType
 from scf_ledger.services import valuation
-from scf_ledger.services.errors import Conflict, NotFound
+from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import current_operation_id
 from scf_ledger.store import outbox
 from scf_ledger.store.indexer.notices import concerned
@@ -127,9 +129,34 @@ def _out(row: WebhookEndpointRow) -> WebhookOut:
     )
 
 
+def private_address(host: str) -> str | None:
+    """The first address `host` is or resolves to that is not public (loopback, private, link-local, reserved,
+    multicast), if any; unresolvable hosts count as not public."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return host
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            return str(address)
+    return None
+
+
+def check_target(rt: Runtime, url: str) -> None:
+    """Refuses an endpoint the service must not call: one inside its own network, unless allowed."""
+    if rt.settings.private_webhook_targets:
+        return
+    host = httpx.URL(url).host
+    found = private_address(host)
+    if found is not None:
+        raise Invalid("Webhook target not allowed", f"{host} is or resolves to {found}, not a public address")
+
+
 def register(rt: Runtime, party: Party, body: WebhookCreate) -> WebhookCreated:
     """A new endpoint of the caller's for the event types it names, with its signing secret (returned once)."""
     url = str(body.url)
+    check_target(rt, url)
     with rt.sessions.begin() as session:
         live = session.scalars(
             select(WebhookEndpointRow).where(
@@ -470,12 +497,15 @@ class Dispatcher:
         status_code: int | None = None
         error: str | None = None
         try:
+            check_target(self.rt, url)  # again: what a name resolves to may have changed since
             answer = self._http.post(url, content=payload.encode(), headers=_sign(keys, event_id, payload))
             status_code = answer.status_code
             if not 200 <= status_code < 300:
                 error = f"answered {status_code}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:200]
+        except Invalid as exc:
+            error = exc.detail[:200]
         now = time.time()
         with self.rt.sessions.begin() as session:
             d = session.get(WebhookDeliveryRow, delivery_id)

@@ -5,6 +5,7 @@ moment. Only events some endpoint subscribed to are worked out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -159,5 +160,6 @@ def notify(session: Session, ev: DecodedEvent) -> None:
     if found is None or not any(outbox.wanted(session, t) for t in found[0]):
         return
     where = f"{ev.block_hash}/{ev.log_index}"
+    chain = {"block_number": ev.block_number, "tx_hash": ev.tx_hash}  # where to find it on-chain
     for notice in found[1](session, ev):
-        outbox.emit(session, notice, ev.chain_id, where, ev.block_number)
+        outbox.emit(session, replace(notice, data={**notice.data, **chain}), ev.chain_id, where, ev.block_number)
