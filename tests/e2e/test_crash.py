@@ -23,14 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.chain.client import ScfChain
-from scf_ledger.chain.connection import connect
 from scf_ledger.chain.gateways import Gateways
-from scf_ledger.chain.keys import deployer_account
 from scf_ledger.chain.proxy import FaultyProxy
 from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.indexer.reconcile import reconcile
 from tests.utils.api import Api
-from tests.utils.served import Server
+from tests.utils.served import Server, deployed, story_api
 from tests.utils.writes import WRITES, count
 
 SEND = "eth_sendRawTransaction"
@@ -50,24 +48,13 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp_path = tmp_path_factory.mktemp("crash")
     with AnvilNode.start() as node:
-        w3 = connect(node.url)
-        chain = ScfChain.deploy_new(w3, deployer_account(w3, None))
-        deployment = tmp_path / "deployment.json"
-        chain.deployment.write(deployment)
+        chain, deployment = deployed(node.url, tmp_path)
         proxy = FaultyProxy(node.url)
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
         server = Server(proxy.url, deployment, db_url, tmp_path / "admin.key")
         server.start()
         try:
-            admin = (tmp_path / "admin.key").read_text().strip()
-            api = Api(httpx.Client(base_url=server.base, timeout=120), None, {"platform": admin})  # type: ignore[arg-type]
-            for name, kind in [
-                ("gate", "gateway"),
-                ("tier1", "supplier"),
-                ("tier2", "supplier"),
-                ("bank", "financier"),
-            ]:
-                api.register(name, kind)
+            api = story_api(server, tmp_path / "admin.key")
             engine = make_engine(db_url)
             yield Served(server, proxy, chain, api, session_factory(engine))
             engine.dispose()

@@ -12,20 +12,16 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from scf_ledger.chain.anvil import AnvilNode
-from scf_ledger.chain.client import ScfChain
-from scf_ledger.chain.connection import connect
-from scf_ledger.chain.keys import deployer_account
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.domain.enums import EventType
 from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.models import WebhookDeliveryRow
-from tests.utils.api import Api, order_body
+from tests.utils.api import order_body
 from tests.utils.receiver import Receiver
-from tests.utils.served import Server
+from tests.utils.served import Server, deployed, story_api
 
 FAST = {
     "SCF_WEBHOOK_RETRY_SCHEDULE": "[0, 0.2, 0.5, 1, 2, 4, 8]",
@@ -46,23 +42,12 @@ def _until(what: str, done: Callable[[], bool], timeout: float = 60) -> None:
 def test_every_event_arrives_signed_through_kill_9_failures_and_a_hanging_receiver(tmp_path: Path) -> None:
     receiver = Receiver(hang_seconds=10, slow_seconds=1.5)
     with AnvilNode.start() as node:
-        w3 = connect(node.url)
-        chain = ScfChain.deploy_new(w3, deployer_account(w3, None))
-        deployment = tmp_path / "deployment.json"
-        chain.deployment.write(deployment)
+        chain, deployment = deployed(node.url, tmp_path)
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
         server = Server(node.url, deployment, db_url, tmp_path / "admin.key", env=FAST)
         server.start()
         try:
-            admin = (tmp_path / "admin.key").read_text().strip()
-            api = Api(httpx.Client(base_url=server.base, timeout=120), None, {"platform": admin})  # type: ignore[arg-type]
-            for name, kind in [
-                ("gate", "gateway"),
-                ("tier1", "supplier"),
-                ("tier2", "supplier"),
-                ("bank", "financier"),
-            ]:
-                api.register(name, kind)
+            api = story_api(server, tmp_path / "admin.key")
             api.register("buyer", "obligor")
             for who, path in (("tier1", "flaky"), ("bank", "slow"), ("gate", "hang")):
                 created = api.ok("POST", "/v1/webhooks", who, {"url": receiver.url(path), "event_types": ALL})

@@ -16,6 +16,10 @@ from pathlib import Path
 import httpx
 
 from scf_ledger.chain.anvil import free_port
+from scf_ledger.chain.client import ScfChain
+from scf_ledger.chain.connection import connect
+from scf_ledger.chain.keys import deployer_account
+from tests.utils.api import Api
 from tests.utils.nodes import TEST_NODE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +170,21 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def deployed(node_url: str, folder: Path) -> tuple[ScfChain, Path]:
+    """The contracts deployed to a node, with the deployment file a server reads."""
+    w3 = connect(node_url)
+    chain = ScfChain.deploy_new(w3, deployer_account(w3, None))
+    deployment = folder / "deployment.json"
+    chain.deployment.write(deployment)
+    return chain, deployment
+
+
+def story_api(server: Server, key_file: Path) -> Api:
+    """A started server's API as its platform, with the story's gateway, two suppliers and a financier."""
+    admin = key_file.read_text().strip()
+    api = Api(httpx.Client(base_url=server.base, timeout=120), None, {"platform": admin})  # type: ignore[arg-type]
+    for name, kind in [("gate", "gateway"), ("tier1", "supplier"), ("tier2", "supplier"), ("bank", "financier")]:
+        api.register(name, kind)
+    return api

@@ -34,6 +34,7 @@ from scf_ledger.config import Settings
 from scf_ledger.domain.enums import Role
 from scf_ledger.domain.risk import RiskEngine
 from scf_ledger.services import credit, defaults, limits, webhooks
+from scf_ledger.services.background import repeat
 from scf_ledger.services.errors import Conflict
 from scf_ledger.services.journal import Journal, active, new_operation_id
 from scf_ledger.services.keystore import Keystore
@@ -169,16 +170,11 @@ class Runtime:
         """The indexer and the end of freezes, every `index_interval`, in the worker that leads (one per
         database; another takes over when it dies). Every worker still indexes through its own writes."""
 
-        def loop() -> None:
-            while not self._stop.wait(self.settings.index_interval):
-                try:
-                    if self.leadership.held():
-                        self.sync()
-                except Exception as exc:  # logged and retried at the next tick
-                    log.warning("background indexing failed: %s: %s", type(exc).__name__, exc)
+        def index() -> None:
+            if self.leadership.held():
+                self.sync()
 
-        self._poller = threading.Thread(target=loop, name="scf-indexer", daemon=True)
-        self._poller.start()
+        self._poller = repeat("background indexing", index, self.settings.index_interval, self._stop)
 
     def close(self) -> None:
         self._stop.set()

@@ -31,6 +31,7 @@ from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import SECONDS_PER_DAY
 from scf_ledger.domain.enums import EventType
 from scf_ledger.services import valuation
+from scf_ledger.services.background import repeat
 from scf_ledger.services.errors import Conflict, Invalid, NotFound
 from scf_ledger.services.journal import current_operation_id
 from scf_ledger.store import outbox
@@ -394,15 +395,7 @@ class Dispatcher:
                     .values(owner=None, lease_until=None)
                 )
 
-        def loop() -> None:
-            while not self._stop.wait(self.rt.settings.webhook_interval):
-                try:
-                    self.tick()
-                except Exception as exc:  # logged and retried at the next tick
-                    log.warning("webhook dispatch failed: %s: %s", type(exc).__name__, exc)
-
-        self._thread = threading.Thread(target=loop, name="scf-webhooks", daemon=True)
-        self._thread.start()
+        self._thread = repeat("webhook dispatch", self.tick, self.rt.settings.webhook_interval, self._stop)
 
     def stop(self) -> None:
         self._stop.set()
@@ -427,7 +420,7 @@ class Dispatcher:
         confirmations = self.rt.settings.confirmations
         return None if confirmations == 0 else self.rt.chain.w3.eth.block_number - confirmations
 
-    def tick(self) -> int:
+    def tick(self) -> None:
         """Starts a drain for each endpoint with a due delivery that no thread of this worker is draining."""
         confirmed = self._confirmed_through()
         with self.rt.sessions() as session:
@@ -437,15 +430,12 @@ class Dispatcher:
                 .where(*self._ready(time.time(), confirmed))
                 .distinct()
             ).all()
-        started = 0
         for endpoint_id in endpoint_ids:
             with self._lock:
                 if endpoint_id in self._busy:
                     continue
                 self._busy.add(endpoint_id)
             self._pool.submit(self._drain, endpoint_id, confirmed)
-            started += 1
-        return started
 
     def _drain(self, endpoint_id: str, confirmed: int | None) -> None:
         try:
