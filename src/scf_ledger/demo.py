@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -18,6 +20,7 @@ from scf_ledger.chain.client import Offer
 from scf_ledger.chain.connection import connect
 from scf_ledger.config import Settings
 from scf_ledger.domain.constants import MAX_UINT256, UNIT, ZERO_ADDRESS
+from scf_ledger.domain.enums import EventType
 from scf_ledger.domain.ids import purchase_token_ids
 from scf_ledger.domain.money import format_units
 from scf_ledger.domain.risk import (
@@ -30,7 +33,7 @@ from scf_ledger.domain.risk import (
     RiskEngine,
 )
 from scf_ledger.sandbox import World, create_world, utc
-from scf_ledger.services import audit, controls, defaults, dilution
+from scf_ledger.services import audit, controls, defaults, dilution, webhooks
 from scf_ledger.services.models import (
     AuditFilters,
     CreditNoteCreate,
@@ -40,6 +43,8 @@ from scf_ledger.services.models import (
     ResolutionCreate,
 )
 from scf_ledger.services.runtime import Party, Runtime
+from scf_ledger.services.webhooks import WebhookCreate
+from scf_ledger.webhook_receiver import WebhookReceiver
 
 START = utc(2027, 1, 31, 12)
 
@@ -159,6 +164,8 @@ def _the_rest_of_the_story(story: Story, rt: Runtime, desk: Party, ids: list[int
     w = story.world
     s1, s2, s3 = w.suppliers
     f = w.financier
+    heard: list[dict[str, object]] = []
+    receiver = _platform_webhook(rt, desk, heard.append)
 
     def at(timestamp: int) -> None:
         w.at(timestamp)
@@ -218,6 +225,35 @@ def _the_rest_of_the_story(story: Story, rt: Runtime, desk: Party, ids: list[int
     payout = controls.withdraw_fees(rt, desk, PayoutCreate())
     actions = sorted({r.action for r in audit.page(rt, AuditFilters()).items})
     story.step(f"Platform withdraws its fees, {money(payout.amount)} sUSD; the audit log has {', '.join(actions)}")
+    _deliver_all(rt)
+    receiver.close()
+    told = Counter(str(e["type"]) for e in heard)
+    story.step(
+        f"The platform's webhook endpoint, a receiver on loopback, was told {len(heard)} events since the credit "
+        f"note, each signature verified ({receiver.refused} refused): "
+        + ", ".join(f"{n} {kind}" for kind, n in sorted(told.items()))
+    )
+
+
+def _platform_webhook(rt: Runtime, desk: Party, on_event: Callable[[dict[str, Any]], None]) -> WebhookReceiver:
+    """A receiver on loopback for a platform endpoint subscribed to every event type."""
+    receiver = WebhookReceiver("whsec_" + "A" * 44, on_event)  # the secret is set below, once it is known
+    created = webhooks.register(rt, desk, WebhookCreate(url=receiver.url, event_types=list(EventType)))
+    receiver.secret = created.secret
+    return receiver
+
+
+def _deliver_all(rt: Runtime, timeout: float = 30) -> None:
+    """Indexes to the head (the story wrote to the chain directly too) and sends every delivery."""
+    rt.sync()
+    dispatcher = webhooks.Dispatcher(rt)
+    try:
+        deadline = time.monotonic() + timeout
+        while webhooks.pending_deliveries(rt) and time.monotonic() < deadline:
+            dispatcher.tick()
+            time.sleep(0.05)
+    finally:
+        dispatcher.stop()
 
 
 def taken(w: World, receipt: TxReceipt) -> int:

@@ -49,6 +49,9 @@ def test_demo_runs_the_whole_story() -> None:
     assert "Installment 3 is 90 days overdue" in result.stderr
     assert "VELOCITY" in result.stderr and "declined" in result.stderr
     assert summary["net_change"] == "0"  # money only moved between parties
+    told = " ".join(result.stderr.split())  # the narration wraps
+    assert "webhook endpoint, a receiver on loopback, was told" in told and "(0 refused)" in told
+    assert "2 receivable.overdue" in told and "1 receivable.defaulted" in told
 
 
 def test_unknown_command_is_a_usage_error() -> None:

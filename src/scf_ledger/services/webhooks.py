@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 from pydantic import BaseModel, Field, HttpUrl
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
@@ -291,6 +291,12 @@ def replay(rt: Runtime, party: Party, endpoint_id: str, body: ReplayCreate) -> R
             if d.status != PENDING:
                 d.status, d.round_attempts, d.next_at = PENDING, 0, time.time()
         return ReplayOut(replayed=len(chosen))
+
+
+def pending_deliveries(rt: Runtime) -> int:
+    """How many deliveries are still to be made (all endpoints)."""
+    with rt.sessions() as session:
+        return session.scalar(select(func.count()).where(WebhookDeliveryRow.status == PENDING)) or 0
 
 
 # EVENTS OF THE SERVICE AND OF THE CHAIN'S CLOCK
