@@ -208,6 +208,7 @@ def test_overdue_is_told_once_a_day_after_due_and_grace(api: Api, receiver: Rece
         ({"url": "javascript:alert(1)", "event_types": ["order.decided"]}, "url"),
         ({"url": "https://example.com/hook", "event_types": ["order.shipped"]}, "event_types"),
         ({"url": "https://example.com/hook", "event_types": []}, "event_types"),
+        ({"url": "https://example.com/" + "a" * 2_100, "event_types": ["order.decided"]}, "url"),
     ],
 )
 def test_bad_registrations_are_refused_naming_the_field(api: Api, body: dict, names: str) -> None:

@@ -61,9 +61,8 @@ MAX_ENDPOINTS = 20  # per party
 
 
 class WebhookCreate(BaseModel):
-    url: Annotated[HttpUrl, Field(description="http(s) only", max_length=2_000)]
+    url: Annotated[HttpUrl, Field(description="http(s) only, at most 2,083 characters")]
     event_types: Annotated[list[EventType], Field(min_length=1, max_length=len(EventType))]
-    description: Annotated[str, Field(max_length=200)] = ""
 
 
 class WebhookOut(BaseModel):

@@ -431,7 +431,7 @@ class WebhookEndpointRow(Base):
     __tablename__ = "webhook_endpoints"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     party: Mapped[str] = mapped_column(ADDRESS, index=True)
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(Text)
     event_types: Mapped[list[str]] = mapped_column(JSON)
     secret: Mapped[str] = mapped_column(Text)
     previous_secret: Mapped[str | None] = mapped_column(Text, nullable=True)

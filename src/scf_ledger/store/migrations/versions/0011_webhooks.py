@@ -24,7 +24,7 @@ def upgrade() -> None:
         "webhook_endpoints",
         sa.Column("id", sa.String(40), primary_key=True),
         sa.Column("party", sa.String(42), nullable=False, index=True),
-        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("secret", sa.Text(), nullable=False),
         sa.Column("previous_secret", sa.Text(), nullable=True),
