@@ -105,6 +105,8 @@ def test_each_party_is_told_what_concerns_it_signed_and_once_per_id(api: Api, re
         if e["type"] == "claim.available"
     }
     assert claims == {api.addresses["bank"]: 50 * UNIT}  # its 50 units of the repaid installment
+    raised = [e["data"]["raised_by"] for e in _events(receiver, "bank") if e["type"] == "claim.available"]
+    assert raised == [str(50 * UNIT)]
     originated = next(e for e in _events(receiver, "tier1") if e["type"] == "receivable.originated")
     assert originated["data"]["receivable_ids"] == ids
     # The log says what the receiver saw: each delivery delivered, once, with the body that arrived.

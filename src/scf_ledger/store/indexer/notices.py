@@ -14,6 +14,7 @@ from scf_ledger.domain import ledger
 from scf_ledger.domain.constants import ZERO_ADDRESS
 from scf_ledger.domain.enums import EventType
 from scf_ledger.domain.ids import receivable_id
+from scf_ledger.domain.money import share_of
 from scf_ledger.store import outbox
 from scf_ledger.store.indexer.projection import DecodedEvent, holdings_of, receivable_of
 from scf_ledger.store.models import HoldingRow, PartyRow, ReceivableRow
@@ -65,9 +66,11 @@ def _originated(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
 
 def _transferred(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
     sender, receiver = ev.args["from"], ev.args["to"]
-    if ZERO_ADDRESS in (sender, receiver):  # a mint is told as the origination
+    if ZERO_ADDRESS in (sender, receiver) or sender == receiver:  # a mint is told as the origination
         return
     for token_id, units in _ids(ev):
+        if units == 0:
+            continue
         data = {"receivable_id": str(token_id), "from": sender, "to": receiver, "units": str(units)}
         yield Notice(EventType.RECEIVABLE_TRANSFERRED, str(token_id), {sender, receiver}, data)
 
@@ -86,14 +89,19 @@ def _financed(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
     yield Notice(EventType.FINANCING_COMPLETED, f"{a['financier']}:{a['nonce']}", {a["seller"], a["financier"]}, data)
 
 
-def _claims(session: Session, r: ReceivableRow) -> Iterator[Notice]:
-    """`claim.available` to each holder whose claimable money the last event raised."""
+def _claims(session: Session, r: ReceivableRow, raised_by: int) -> Iterator[Notice]:
+    """`claim.available` to each holder whose claimable money rose when `raised_by` more was distributed."""
     for h in holdings_of(session, r.token_id):
-        if h.units and r.distributed != h.snapshot:
-            claimable = ledger.claimable(h, r)
-            if claimable > h.accrued_units:
-                data = {"receivable_id": str(r.token_id), "holder": h.holder, "claimable": str(claimable)}
-                yield Notice(EventType.CLAIM_AVAILABLE, f"{r.token_id}:{h.holder}", {h.holder}, data)
+        share, _ = share_of(h.units, r.distributed - h.snapshot, h.residue, r.face)
+        before, _ = share_of(h.units, r.distributed - raised_by - h.snapshot, h.residue, r.face)
+        if share > before:
+            data = {
+                "receivable_id": str(r.token_id),
+                "holder": h.holder,
+                "claimable": str(ledger.claimable(h, r)),
+                "raised_by": str(share - before),
+            }
+            yield Notice(EventType.CLAIM_AVAILABLE, f"{r.token_id}:{h.holder}", {h.holder}, data)
 
 
 def _repaid(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
@@ -110,11 +118,11 @@ def _repaid(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
         "repaid": ledger.is_repaid(r),
     }
     yield Notice(EventType.REPAYMENT_RECEIVED, str(r.token_id), concerned(session, r) | {a["payer"]}, data)
-    yield from _claims(session, r)
+    yield from _claims(session, r, int(a["toPenalty"]) + int(a["toPrincipal"]))
 
 
 def _credited(session: Session, ev: DecodedEvent) -> Iterator[Notice]:
-    yield from _claims(session, receivable_of(session, int(ev.args["id"])))
+    yield from _claims(session, receivable_of(session, int(ev.args["id"])), int(ev.args["credit"]))
 
 
 def _about_receivable(type_: EventType, *fields: str) -> Notices:
