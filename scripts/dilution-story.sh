@@ -5,10 +5,12 @@
 # rejected; then what each holder claims and the audit log of it.
 set -euo pipefail
 source "$(dirname "$0")/story-lib.sh"
-travel_to() {  # the node's next block at chain time $1; then the service has indexed it
+travel_to() {  # the node's next block at chain time $1; then the service has indexed it, and the next write is
+  # mined one second later whatever the wall clock did meanwhile (the dispute's days are counted to the second)
   rpc evm_setNextBlockTimestamp "[$1]" > /dev/null
   rpc evm_mine '[]' > /dev/null
   sleep 2
+  rpc evm_setNextBlockTimestamp "[$(($1 + 1))]" > /dev/null
 }
 show() {  # one installment as the platform sees it
   get "$ADMIN" "/v1/receivables/$1" | python3 -c "import json,sys; r=json.load(sys.stdin); print(' '.join(f'{k}={r[k]}' for k in ('status','amount_due','principal_credited','fee_waived','penalty_owed','dispute_days')))"
