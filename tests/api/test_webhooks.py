@@ -134,6 +134,8 @@ def test_a_failing_or_hanging_receiver_is_retried_and_blocks_no_one_else(api: Ap
     hang = api.ok("GET", "/v1/webhooks", "bank")["items"][0]["id"]
     failed = api.ok("GET", f"/v1/webhooks/{hang}/deliveries?status=failed", "bank")["items"]
     assert failed and all(len(d["history"]) == 4 and d["history"][0]["status_code"] is None for d in failed)
+    assert api.ok("POST", f"/v1/webhooks/{hang}/replay", "bank") == {"replayed": len(failed)}
+    assert pending(api) == len(failed)  # each on a fresh schedule
 
 
 def _done(api: Api, who: str) -> bool:
@@ -230,6 +232,7 @@ def test_an_endpoint_is_its_partys_alone_and_its_secret_is_shown_once(api: Api) 
         assert api.call("GET", path, "tier2").status_code == 404
     assert api.call("DELETE", f"/v1/webhooks/{created['id']}", "bank").status_code == 404
     assert api.call("POST", f"/v1/webhooks/{created['id']}/replay", "bank", {}).status_code == 404
+    assert api.ok("POST", f"/v1/webhooks/{created['id']}/replay", "tier1") == {"replayed": 0}  # nothing failed
     assert api.ok("GET", "/v1/webhooks", "tier2")["items"] == []
 
 

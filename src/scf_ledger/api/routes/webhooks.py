@@ -67,6 +67,7 @@ def deliveries(
 
 
 @router.post("/webhooks/{endpoint_id}/replay", status_code=202, response_model=ReplayOut)
-def replay(endpoint_id: EndpointId, body: ReplayCreate, rt: RuntimeDep, party: PartyDep) -> ReplayOut:
-    """Sends one event again (same id, same body), or every failed delivery, on a fresh retry schedule."""
-    return webhooks.replay(rt, party, endpoint_id, body)
+def replay(endpoint_id: EndpointId, rt: RuntimeDep, party: PartyDep, body: ReplayCreate | None = None) -> ReplayOut:
+    """Sends one event again (same id, same body), or, without one, every failed delivery, on a fresh retry
+    schedule."""
+    return webhooks.replay(rt, party, endpoint_id, body or ReplayCreate())
