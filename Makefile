@@ -32,10 +32,11 @@ test-python: install
 test-anvil: install
 	SCF_TEST_CHAIN=anvil $(BIN)/python -m pytest -q tests/contract
 
-# The chain-facing tests and the served stories on the second EVM implementation, Hardhat's node (npm `hardhat`
+# The chain-facing tests, the served stories and webhooks through kill -9 on the second EVM implementation, Hardhat's node (npm `hardhat`
 # 2.x and its EDR engine, from the lock; `hardhat.config.js`), which the suite starts and stops like anvil.
 test-hardhat: install
-	SCF_TEST_CHAIN=hardhat $(BIN)/python -m pytest -q tests/contract tests/e2e/test_operator_story.py tests/e2e/test_serve.py
+	SCF_TEST_CHAIN=hardhat $(BIN)/python -m pytest -q tests/contract tests/e2e/test_operator_story.py tests/e2e/test_serve.py \
+		tests/e2e/test_webhooks_served.py
 
 # Schemathesis, all checks, as every kind of party, longer than the suite's bounded run (8 examples per operation).
 test-schemathesis: install

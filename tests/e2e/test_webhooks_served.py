@@ -1,8 +1,8 @@
-"""Webhooks through faults (issue 20): `scf serve` on anvil tells a real receiver on loopback of a whole story
-while the receiver fails first attempts, one endpoint hangs, and the server is killed -9 twice (once while a
-receiver holds an answer it already took). Every signature verifies; every event each party should hear of
-arrives; none is lost; a duplicate carries the same id and the same body; the hanging endpoint holds up no
-one else."""
+"""Webhooks through faults (issue 20): `scf serve` on anvil (Hardhat's node in make test-hardhat) tells a real
+receiver on loopback of a whole story while the receiver fails first attempts, one endpoint hangs, and the
+server is killed -9 twice (once while a receiver holds an answer it already took). Every signature verifies;
+every event each party should hear of arrives; none is lost; a duplicate carries the same id and the same body;
+the hanging endpoint holds up no one else."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from scf_ledger.chain.anvil import AnvilNode
 from scf_ledger.domain.constants import UNIT
 from scf_ledger.domain.enums import EventType
 from scf_ledger.store.db import make_engine, session_factory
 from scf_ledger.store.models import WebhookDeliveryRow
 from tests.utils.api import order_body
+from tests.utils.nodes import TEST_NODE
 from tests.utils.receiver import Receiver
 from tests.utils.served import Server, deployed, story_api
 
@@ -41,7 +41,7 @@ def _until(what: str, done: Callable[[], bool], timeout: float = 60) -> None:
 
 def test_every_event_arrives_signed_through_kill_9_failures_and_a_hanging_receiver(tmp_path: Path) -> None:
     receiver = Receiver(hang_seconds=10, slow_seconds=1.5)
-    with AnvilNode.start() as node:
+    with TEST_NODE.start() as node:
         chain, deployment = deployed(node.url, tmp_path)
         db_url = f"sqlite:///{tmp_path / 'scf.sqlite'}"
         server = Server(node.url, deployment, db_url, tmp_path / "admin.key", env=FAST)
