@@ -10,14 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from scf_ledger.chain.connection import time_travel
 from scf_ledger.domain.constants import SECONDS_PER_DAY, UNIT
 from scf_ledger.domain.enums import EventType
+from scf_ledger.services import webhooks
 from scf_ledger.services.webhooks import Dispatcher
-from scf_ledger.store.models import WebhookDeliveryRow
 from tests.utils.api import Api, order
 from tests.utils.receiver import Receiver
 
@@ -56,8 +55,7 @@ def deliver(api: Api, done: Callable[[], bool], timeout: float = 30) -> None:
 
 
 def pending(api: Api) -> int:
-    with api.service.sessions() as session:
-        return session.scalar(select(func.count()).where(WebhookDeliveryRow.status == "pending")) or 0
+    return webhooks.pending_deliveries(api.service)
 
 
 def _story(api: Api) -> list[str]:

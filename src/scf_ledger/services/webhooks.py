@@ -342,12 +342,16 @@ def tell_overdue(rt: Runtime) -> int:
         meta = session.get(ChainMeta, 1)
         assert meta is not None
         block_hash = session.scalar(select(IndexedBlock.hash).where(IndexedBlock.number == meta.last_block)) or ""
-        count = 0
+        late = [
+            r
+            for r in late
+            if r.due_date + (r.dispute_days + terms[r.purchase_id].grace_days + 1) * SECONDS_PER_DAY <= now
+        ]
+        holdings: dict[int, list[HoldingRow]] = {r.token_id: [] for r in late}
+        for h in session.scalars(select(HoldingRow).where(HoldingRow.token_id.in_(list(holdings)))):
+            holdings[h.token_id].append(h)
+        chain_id, count = rt.chain.deployment.chain_id, 0
         for r in late:
-            due = r.due_date + r.dispute_days * SECONDS_PER_DAY
-            if due + (terms[r.purchase_id].grace_days + 1) * SECONDS_PER_DAY > now:
-                continue
-            holdings = session.scalars(select(HoldingRow).where(HoldingRow.token_id == r.token_id)).all()
             data = {
                 "receivable_id": str(r.token_id),
                 "obligor": r.obligor,
@@ -355,8 +359,8 @@ def tell_overdue(rt: Runtime) -> int:
                 "days_past_due": ledger.days_past_due(r, now),
                 "unpaid": str(ledger.owed(r)),
             }
-            notice = Notice(EventType.RECEIVABLE_OVERDUE, str(r.token_id), concerned(session, r, holdings), data)
-            chain_id = rt.chain.deployment.chain_id
+            parties = concerned(session, r, holdings[r.token_id])
+            notice = Notice(EventType.RECEIVABLE_OVERDUE, str(r.token_id), parties, data)
             count += outbox.emit(session, notice, chain_id, block_hash, meta.last_block) is not None
         return count
 
